@@ -1,0 +1,107 @@
+"""The ``journeysim`` command: check the config, run one simulation, write and print results.
+
+Run ``journeysim [key=value ...]``; every key is documented in docs/configuration.md. A config
+mistake stops before the run with one message naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from journeysim.config.compose import CONF_DIR
+from journeysim.config.load import ConfigError, load
+from journeysim.config.preflight import (
+    GROUPS, YamlError, check_yaml_files, rewrite_overrides,
+)
+from journeysim.config.schema import SimConfig
+
+EXIT_CONFIG_ERROR = 2
+
+
+def fail(where: str, key: str | None, problem: str, fix: str) -> None:
+    """Print one config-error message and exit with status 2 (no traceback)."""
+    lines = ["journeysim: configuration error", f"  in:      {where}"]
+    if key:
+        lines.append(f"  key:     {key}")
+    lines += [f"  problem: {problem}", f"  fix:     {fix}"]
+    print("\n".join(lines), file=sys.stderr)
+    raise SystemExit(EXIT_CONFIG_ERROR)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _config_dirs(argv: list[str]) -> list[Path]:
+    """The project's conf/ plus any --config-dir/-cd given on the command line."""
+    dirs = [CONF_DIR]
+    for i, arg in enumerate(argv):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            dirs.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+    return dirs
+
+
+def source_of(key: str) -> str:
+    """Where ``key`` of the composed config was set: an override or a config file."""
+    hc = HydraConfig.get()
+    for override in hc.overrides.task:
+        name = override.split("=", 1)[0].lstrip("+~")
+        if key == name or key.startswith(name + "."):
+            return f"command-line override '{override.lstrip('+')}'"
+    group = key.split(".", 1)[0]
+    choice = hc.runtime.choices.get(group) if group in GROUPS else None
+    name = f"{group}/{choice}.yaml" if choice else f"{hc.job.config_name}.yaml"
+    for source in hc.runtime.config_sources:
+        if source.schema == "file" and (Path(source.path) / name).is_file():
+            return _relative(Path(source.path) / name)
+    return name
+
+
+def _validated(cfg: DictConfig) -> SimConfig:
+    try:
+        return load(OmegaConf.to_container(cfg, resolve=True))
+    except ConfigError as err:
+        fail(source_of(err.key), err.key, err.problem, err.fix)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", None) or None
+        fail(source_of(key) if key else "the composed config", key,
+             str(err).splitlines()[0], "fix the ${...} interpolation or quote the value")
+    raise AssertionError("unreachable")
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
+def _run(cfg: DictConfig) -> dict[str, Any]:
+    from journeysim.runner import run
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    sim = _validated(cfg)
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    return run(sim, OmegaConf.to_yaml(cfg, resolve=True), out_dir)
+
+
+def main() -> None:
+    """Console entry point: preflight checks, then Hydra runs (or sweeps) ``_run``."""
+    argv = sys.argv[1:]
+    dirs = _config_dirs(argv)
+    try:
+        check_yaml_files(dirs)
+        sys.argv = [sys.argv[0], *rewrite_overrides(argv, dirs)]
+    except YamlError as err:
+        fail(_relative(err.path), None, err.problem, err.fix)
+    except ConfigError as err:
+        override = next((a for a in argv if a.split("=", 1)[0] == err.key), err.key)
+        fail(f"command-line override '{override}'", err.key, err.problem, err.fix)
+    _run()

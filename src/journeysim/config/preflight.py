@@ -1,0 +1,105 @@
+"""Checks that run before Hydra composes anything: YAML syntax and command-line override keys.
+
+Hydra's own messages for these mistakes name neither the file nor the fix (and suggest ``+key``,
+which would only move the error), so the command line checks them first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+
+import yaml
+
+from journeysim.config.load import ConfigError, suggest
+from journeysim.config.schema import Distribution, SimConfig
+
+GROUPS: tuple[str, ...] = ("population",)
+"""Config groups: a top-level key that names a file under ``conf/<group>/``."""
+
+
+class YamlError(ValueError):
+    """A config file that is not valid YAML, or not a mapping."""
+
+    def __init__(self, path: Path, problem: str, fix: str) -> None:
+        self.path, self.problem, self.fix = path, problem, fix
+        super().__init__(f"{path}: {problem}. Fix: {fix}")
+
+
+def check_yaml_files(config_dirs: list[Path]) -> None:
+    """Parse every ``*.yaml`` under ``config_dirs``; raise ``YamlError`` for the first bad one."""
+    for directory in config_dirs:
+        for path in sorted(directory.rglob("*.yaml")):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark
+                where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown"
+                raise YamlError(path, f"invalid YAML at {where}: {exc.problem}",
+                                "check the indentation and the ':' after each key there") from None
+            except yaml.YAMLError as exc:
+                raise YamlError(path, f"invalid YAML: {exc}", "fix the syntax") from None
+            if data is not None and not isinstance(data, dict):
+                raise YamlError(path, "the file must hold `key: value` lines",
+                                "write the settings as a mapping")
+
+
+def _schema_child(hint: typing.Any, name: str, key: str) -> typing.Any:
+    """The schema type under ``name`` inside ``hint``; raise ConfigError if there is none."""
+    if hint is Distribution:
+        return float
+    if typing.get_origin(hint) is dict:
+        return typing.get_args(hint)[1]
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        if name not in hints:
+            raise ConfigError(key, "unknown key", suggest(name, hints))
+        return hints[name]
+    parent = key.rsplit(".", 1)[0]
+    raise ConfigError(key, f"'{parent}' holds a single value, not a section",
+                      f"set '{parent}=...' directly")
+
+
+def check_override_key(key: str) -> None:
+    """Raise ConfigError unless ``key`` (a dotted override key) exists in the schema."""
+    parts = key.split(".")
+    if len(parts) == 1 and parts[0] in GROUPS:
+        return
+    hint: typing.Any = SimConfig
+    for depth, name in enumerate(parts):
+        hint = _schema_child(hint, name, ".".join(parts[: depth + 1]))
+
+
+def check_group_choice(group: str, choice: str, config_dirs: list[Path]) -> None:
+    """Raise ConfigError unless ``conf/<group>/<choice>.yaml`` exists in one of the dirs."""
+    if any((d / group / f"{choice}.yaml").is_file() for d in config_dirs):
+        return
+    options = sorted({p.stem for d in config_dirs for p in (d / group).glob("*.yaml")})
+    raise ConfigError(group, f"there is no {group} config named '{choice}'",
+                      suggest(choice, options).replace("valid keys here", "available"))
+
+
+def rewrite_overrides(argv: list[str], config_dirs: list[Path]) -> list[str]:
+    """Check ``key=value`` overrides against the schema and return argv for Hydra.
+
+    A checked schema key is passed as ``++key=value`` (set, or add if the composed file does
+    not spell it out), so every documented key can be overridden without Hydra's ``+``.
+    """
+    out = []
+    for arg in argv:
+        if arg.startswith("-") or "=" not in arg or arg[0] in "+~":
+            out.append(arg)
+            continue
+        key, value = arg.split("=", 1)
+        if key.startswith("hydra.") or key.startswith("hydra/"):
+            out.append(arg)
+            continue
+        if key in GROUPS:
+            for choice in value.split(","):
+                check_group_choice(key, choice.strip(), config_dirs)
+            out.append(arg)
+            continue
+        check_override_key(key)
+        out.append(f"++{arg}")
+    return out

@@ -1,0 +1,205 @@
+"""The typed configuration schema (structured configs as dataclasses).
+
+Every key a user can write lives here, with its default, its allowed range and a short help
+text. ``journeysim.config.load`` turns a composed Hydra config into these dataclasses and
+reports the first problem with the key, the source file and the fix. ``docs/configuration.md``
+documents the same keys; ``tests/test_config_docs.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+def spec(default: Any = None, *, lo: float | None = None, hi: float | None = None,
+         lo_open: bool = False, hi_open: bool = False, help: str = "") -> Any:
+    """A dataclass field with a documented range ``lo <= value <= hi`` (strict where open)."""
+    return field(default=default,
+                 metadata={"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help})
+
+
+def unit_interval(default: float, help: str) -> Any:
+    """A field holding a level strictly between 0 and 1."""
+    return spec(default, lo=0.0, hi=1.0, lo_open=True, hi_open=True, help=help)
+
+
+def probability(default: float, help: str) -> Any:
+    """A field holding a probability or share in [0, 1]."""
+    return spec(default, lo=0.0, hi=1.0, help=help)
+
+
+@dataclass
+class Distribution:
+    """A named distribution for a per-customer trait (see ``population.distributions``).
+
+    ``dist`` names the family; the other keys are its parameters (``median``/``sigma`` for
+    lognormal, ``a``/``b`` for beta, ...). ``min``/``max`` optionally clip the draws.
+    """
+
+    dist: str = "constant"
+    params: dict[str, float] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass
+class BetaParams:
+    """Shape parameters of a Beta distribution (both > 0)."""
+
+    a: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape a (> 0)")
+    b: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape b (> 0)")
+
+
+@dataclass
+class ChurnBeta:
+    """Per-billing-period churn propensity distributions, by contract type (sBG model)."""
+
+    monthly: BetaParams = field(default_factory=lambda: BetaParams(0.5, 15.0))
+    annual: BetaParams = field(default_factory=lambda: BetaParams(1.0, 9.0))
+
+
+@dataclass
+class ChannelShares:
+    """One probability per channel (consent shares)."""
+
+    email: float = probability(0.95, "share of customers consenting to email")
+    in_app: float = probability(1.0, "share of customers reachable in the app")
+    sms: float = probability(0.2, "share of customers consenting to SMS")
+    push: float = probability(0.4, "share of customers consenting to push")
+
+
+@dataclass
+class ChannelHalfLives:
+    """Fatigue half-life in days, per channel."""
+
+    email: float = spec(7.0, lo=0.0, lo_open=True, help="email fatigue half-life (days)")
+    in_app: float = spec(3.0, lo=0.0, lo_open=True, help="in-app fatigue half-life (days)")
+    sms: float = spec(14.0, lo=0.0, lo_open=True, help="SMS fatigue half-life (days)")
+    push: float = spec(5.0, lo=0.0, lo_open=True, help="push fatigue half-life (days)")
+
+
+@dataclass
+class PlanConfig:
+    """A price tier. Plans are ordered cheapest first as written; upgrades move one tier up."""
+
+    price_per_seat: float = spec(10.0, lo=0.0, lo_open=True, help="monthly price per seat")
+
+
+@dataclass
+class SegmentConfig:
+    """A customer segment: its share of the base and the distributions of its traits."""
+
+    share: float = probability(1.0, "share of the population in this segment")
+    plan_mix: dict[str, float] = field(default_factory=dict)
+    seats: Distribution = field(default_factory=Distribution)
+    utilization: Distribution = field(default_factory=Distribution)
+    tenure_days: Distribution = field(default_factory=Distribution)
+    usage_speed: Distribution = field(default_factory=Distribution)
+    team_growth: Distribution = field(default_factory=Distribution)
+    annual_share: float = probability(0.2, "share of customers on annual contracts")
+    adopted_share: float = probability(0.0, "share that already uses the feature at day 0")
+    consent: ChannelShares = field(default_factory=ChannelShares)
+    churn: ChurnBeta = field(default_factory=ChurnBeta)
+
+
+@dataclass
+class UsageConfig:
+    """Logistic usage depth."""
+
+    initial_depth: float = unit_interval(0.05, "usage depth at signup")
+
+
+@dataclass
+class AdoptionConfig:
+    """Bass diffusion of one feature inside the customer base."""
+
+    feature: str = spec("team_governance", help="name of the feature that diffuses")
+    p: float = probability(0.03, "innovation coefficient per period")
+    q: float = spec(0.38, lo=0.0, help="imitation coefficient per period")
+    period_days: float = spec(30.0, lo=0.0, lo_open=True, help="days in one Bass period")
+    scope: Literal["segment", "base"] = spec(
+        "segment", help="peers counted in F: the customer's segment or the whole base")
+
+
+@dataclass
+class FatigueConfig:
+    """Message fatigue stocks."""
+
+    half_life_days: ChannelHalfLives = field(default_factory=ChannelHalfLives)
+
+
+@dataclass
+class ChurnModifiers:
+    """Log-multipliers of the churn propensity; 0 is neutral."""
+
+    fatigue: float = spec(0.0, lo=0.0, help="per unit of total fatigue stock")
+    low_value: float = spec(0.0, lo=0.0, help="per unit of unrealised value (1 - usage depth)")
+    support: float = spec(0.0, lo=0.0, help="per unit of open support trouble")
+
+
+@dataclass
+class OrganicConfig:
+    """Expansion and contraction that happen without any marketing."""
+
+    expansion_per_month: float = probability(
+        0.012, "monthly expansion probability of a customer at utilisation 1 and depth 0.5")
+    utilization_effect: float = spec(2.5, lo=0.0, help="log-rate per unit of seat utilisation")
+    depth_effect: float = spec(1.5, lo=0.0, help="log-rate per unit of usage depth")
+    adoption_effect: float = spec(0.5, lo=0.0, help="log-rate added once the feature is adopted")
+    seat_trigger: float = spec(0.9, lo=0.0, lo_open=True,
+                               help="utilisation at which an expansion buys seats, not a tier")
+    seat_headroom: float = spec(0.2, lo=0.0, help="extra share of seats bought over demand")
+    contraction_per_month: float = probability(
+        0.006, "monthly contraction probability at depth 0.5 with no idle seats")
+    idle_seat_effect: float = spec(3.0, lo=0.0, help="log-rate per unit of idle-seat share")
+    low_depth_effect: float = spec(2.0, lo=0.0, help="log-rate per unit of depth below 0.5")
+
+
+@dataclass
+class MilestoneConfig:
+    """Thresholds at which milestone signals fire (each fires once per crossing)."""
+
+    activation_depth: float = unit_interval(0.2, "usage depth that counts as activated")
+    first_value_depth: float = unit_interval(0.5, "usage depth that counts as first value")
+    limit_approaching: float = spec(0.8, lo=0.0, lo_open=True,
+                                    help="seat utilisation that signals an approaching limit")
+    limit_reached: float = spec(1.0, lo=0.0, lo_open=True,
+                                help="seat utilisation that signals the limit is reached")
+    renewal_window_days: int = spec(60, lo=0, help="days before an annual renewal that open its window")
+
+
+@dataclass
+class PopulationConfig:
+    """The customer base and how it behaves."""
+
+    size: int = spec(10_000, lo=1, help="number of customers")
+    plans: dict[str, PlanConfig] = field(default_factory=dict)
+    segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    usage: UsageConfig = field(default_factory=UsageConfig)
+    adoption: AdoptionConfig = field(default_factory=AdoptionConfig)
+    fatigue: FatigueConfig = field(default_factory=FatigueConfig)
+    churn_modifiers: ChurnModifiers = field(default_factory=ChurnModifiers)
+    organic: OrganicConfig = field(default_factory=OrganicConfig)
+    milestones: MilestoneConfig = field(default_factory=MilestoneConfig)
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes besides summary.json and daily.parquet."""
+
+    events: bool = spec(True, help="write events.parquet")
+    customers: bool = spec(True, help="write customers.parquet")
+
+
+@dataclass
+class SimConfig:
+    """The whole run."""
+
+    seed: int = spec(42, lo=0, help="master seed of every random stream")
+    horizon_days: int = spec(365, lo=1, help="number of simulated days")
+    progress: Literal["auto", "on", "off"] = spec(
+        "auto", help="progress bar: auto shows it on a terminal for long runs")
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+

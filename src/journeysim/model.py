@@ -1,0 +1,216 @@
+"""``JourneyModel``: the mesa.Model that advances the whole customer base one day at a time.
+
+The day's order is fixed (docs/model.md, "Process overview and scheduling"):
+
+1. fatigue decays;
+2. usage depth advances along each customer's S-curve;
+3. feature adoption spreads (Bass), with peers' adopted share as of the start of the day;
+4. seat demand grows (hiring);
+5. milestone conditions are evaluated and the ones that became true fire as signals;
+6. journeys act on today's state and signals (the journeys issue plugs in here);
+7. organic expansion and contraction;
+8. contracts due today renew or churn;
+9. the day's KPIs are recorded.
+
+Each stochastic step draws one uniform per customer from its own stream every day (see
+``journeysim.rng``), whether or not the draw is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from journeysim.behavior import adoption, churn, fatigue, milestones, organic, seats, usage
+from journeysim.channels import CHANNELS
+from journeysim.config.schema import SimConfig
+from journeysim.metrics.events import EventLog
+from journeysim.population.generate import generate, price_cents
+from journeysim.population.state import CONTRACTS, PERIOD_DAYS, change_subscription
+from journeysim.rng import streams
+
+DAILY_PROCESSES: tuple[str, ...] = ("adoption", "seat_demand", "organic", "churn")
+"""Processes that draw one uniform per customer every day, in drawing order."""
+LIMIT_REACHED_BIT = 1 << milestones.MILESTONES.index("seat_limit_reached")
+
+
+@dataclass
+class Flows:
+    """Revenue and customer flows since day 0 (MRR in cents)."""
+
+    expansion_mrr: int = 0
+    contraction_mrr: int = 0
+    churned_mrr: int = 0
+    expansions: int = 0
+    contractions: int = 0
+    churned_customers: int = 0
+    adoptions: int = 0
+    milestones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(milestones.MILESTONES, 0))
+
+
+class JourneyModel(mesa.Model):
+    """The expansion-journey world: a customer base as arrays, stepped one day per ``step``."""
+
+    def __init__(self, cfg: SimConfig) -> None:
+        super().__init__(rng=cfg.seed)
+        self.cfg = cfg
+        pop = cfg.population
+        self.segment_names = list(pop.segments)
+        self.plan_names = list(pop.plans)
+        self.price_cents = price_cents(pop)
+        self.streams = streams(cfg.seed)
+        self.customers = generate(pop, self.streams["population"])
+        c = self.customers
+        self.events = EventLog(self.plan_names)
+        self.flows = Flows()
+        self.today = Flows()
+        self.signals: dict[str, np.ndarray] = {name: np.zeros(0, np.int64)
+                                               for name in milestones.MILESTONES}
+
+        self._retention = fatigue.daily_retention(
+            [getattr(pop.fatigue.half_life_days, ch) for ch in CHANNELS])
+        self._period = PERIOD_DAYS[c.contract]
+        self._peer_group = (c.segment.astype(np.intp) if pop.adoption.scope == "segment"
+                            else np.zeros(c.size, np.intp))
+        groups = len(self.segment_names) if pop.adoption.scope == "segment" else 1
+        self._active_peers = np.bincount(self._peer_group, minlength=groups).astype(np.int64)
+        self._adopted_peers = np.bincount(self._peer_group, weights=c.adopted,
+                                          minlength=groups).astype(np.int64)
+        c.conditions[:] = milestones.conditions(c, pop.milestones)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, key=name: m.kpis[key]) for name in self.kpi_names()})
+        self.kpis: dict[str, float] = {}
+        self._record_kpis()
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far (0 before the first step)."""
+        return self.steps
+
+    def step(self) -> None:
+        """Advance every customer by one day, in the documented order."""
+        c, pop, day = self.customers, self.cfg.population, self.day
+        n = c.size
+        self.today = Flows()
+        draws = {name: self.streams[name].random(n, dtype=np.float32) for name in DAILY_PROCESSES}
+
+        fatigue.decay(c.fatigue, self._retention)
+        usage.advance(c.usage_logit, c.usage_speed, c.active)
+        self._adopt(draws["adoption"], day)
+        seats.grow_demand(c.seat_demand, c.team_growth, c.active, draws["seat_demand"])
+        self._fire_milestones(day)
+        self._organic(draws["organic"], day)
+        self._renew(draws["churn"], day)
+        self._record_kpis()
+
+    def _adopt(self, uniforms: np.ndarray, day: int) -> None:
+        a = self.cfg.population.adoption
+        share = self._adopted_peers / np.maximum(self._active_peers, 1)
+        probability = adoption.daily_probability(a.p, a.q, share, a.period_days)
+        c = self.customers
+        new = adoption.new_adopters(c.adopted, c.active, self._peer_group, probability, uniforms)
+        c.adopted[new] = True
+        self._adopted_peers += np.bincount(self._peer_group[new], minlength=len(share))
+        self.today.adoptions = len(new)
+        self.events.add(day, "adoption", new, a.feature)
+
+    def _fire_milestones(self, day: int) -> None:
+        c = self.customers
+        current = milestones.conditions(c, self.cfg.population.milestones)
+        self.signals = milestones.fired(c.conditions, current, c.active)
+        c.conditions[:] = current
+        for name, ids in self.signals.items():
+            self.today.milestones[name] = len(ids)
+            self.events.add(day, "milestone", ids, name)
+
+    def _organic(self, uniforms: np.ndarray, day: int) -> None:
+        c = self.customers
+        expansions, contractions = organic.decide(c, uniforms, self.cfg.population.organic,
+                                                  top_plan=len(self.plan_names) - 1)
+        for event, changes, kinds in (("expansion", expansions, organic.EXPANSION_KINDS),
+                                      ("contraction", contractions, organic.CONTRACTION_KINDS)):
+            idx = changes.idx
+            plan_before, seats_before = c.plan[idx].copy(), c.seats[idx].copy()
+            delta = change_subscription(c, idx, changes.plan, changes.seats, self.price_cents)
+            self.events.add(day, event, idx, np.array(kinds)[changes.kind],
+                            plan_before=plan_before, plan_after=changes.plan,
+                            seats_before=seats_before, seats_after=changes.seats,
+                            mrr_delta_cents=delta)
+            if event == "expansion":
+                self.today.expansion_mrr, self.today.expansions = int(delta.sum()), len(idx)
+            else:
+                self.today.contraction_mrr, self.today.contractions = int(-delta.sum()), len(idx)
+
+    def _renew(self, uniforms: np.ndarray, day: int) -> None:
+        c = self.customers
+        due = churn.renewals_due(c.days_to_renewal, c.active, self._period)
+        theta = churn.effective_propensity(
+            c.churn_propensity[due], c.fatigue[:, due].sum(axis=0), usage.depth(c.usage_logit[due]),
+            np.zeros(len(due)), self.cfg.population.churn_modifiers)
+        gone = due[uniforms[due] < theta]
+        lost = c.mrr[gone].copy()
+        c.active[gone] = False
+        c.churn_day[gone] = day
+        c.mrr[gone] = 0
+        self._active_peers -= np.bincount(self._peer_group[gone], minlength=len(self._active_peers))
+        self._adopted_peers -= np.bincount(self._peer_group[gone], weights=c.adopted[gone],
+                                           minlength=len(self._adopted_peers)).astype(np.int64)
+        self.today.churned_customers, self.today.churned_mrr = len(gone), int(lost.sum())
+        self.events.add(day, "churn", gone, np.array(CONTRACTS)[c.contract[gone]],
+                        plan_before=c.plan[gone], seats_before=c.seats[gone],
+                        mrr_delta_cents=-lost)
+
+    @staticmethod
+    def kpi_names() -> list[str]:
+        """Columns of the daily table, in order."""
+        return (["day", "active_customers", "mrr", "expansion_mrr", "contraction_mrr",
+                 "churned_mrr", "expansions", "contractions", "churned_customers", "adoptions",
+                 "adopted_share", "mean_usage_depth", "mean_seat_utilization", "over_seat_limit"]
+                + [f"milestone_{name}" for name in milestones.MILESTONES]
+                + [f"fatigue_{ch}" for ch in CHANNELS])
+
+    def _record_kpis(self) -> None:
+        c, t = self.customers, self.today
+        for name in ("expansion_mrr", "contraction_mrr", "churned_mrr"):
+            setattr(self.flows, name, getattr(self.flows, name) + getattr(t, name))
+        for name in ("expansions", "contractions", "churned_customers", "adoptions"):
+            setattr(self.flows, name, getattr(self.flows, name) + getattr(t, name))
+        for name, count in t.milestones.items():
+            self.flows.milestones[name] += count
+        active = int(self._active_peers.sum())
+        live = np.flatnonzero(c.active) if active < c.size else slice(None)
+        self.kpis = {
+            "day": self.day, "active_customers": active, "mrr": c.mrr.sum() / 100.0,
+            "expansion_mrr": t.expansion_mrr / 100.0, "contraction_mrr": t.contraction_mrr / 100.0,
+            "churned_mrr": t.churned_mrr / 100.0, "expansions": t.expansions,
+            "contractions": t.contractions, "churned_customers": t.churned_customers,
+            "adoptions": t.adoptions,
+            "adopted_share": float(self._adopted_peers.sum() / max(active, 1)),
+            "mean_usage_depth": float(usage.depth(c.usage_logit[live]).mean()) if active else 0.0,
+            "mean_seat_utilization": float((c.seat_demand[live] / c.seats[live]).mean())
+            if active else 0.0,
+            "over_seat_limit": int(np.count_nonzero(c.conditions[live] & LIMIT_REACHED_BIT)),
+        }
+        self.kpis.update({f"milestone_{k}": v for k, v in t.milestones.items()})
+        self.kpis.update({f"fatigue_{ch}": float(c.fatigue[i, live].mean()) if active else 0.0
+                          for i, ch in enumerate(CHANNELS)})
+        self.datacollector.collect(self)
+
+    def run(self, days: int, progress: bool = False) -> None:
+        """Advance ``days`` days, with a progress bar if asked."""
+        if progress:
+            from tqdm import tqdm
+
+            for _ in tqdm(range(days), desc="simulating", unit="day"):
+                self.step()
+        else:
+            for _ in range(days):
+                self.step()
+
+    def daily(self) -> pd.DataFrame:
+        """One row per day (day 0 is the initial state), from the DataCollector."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)

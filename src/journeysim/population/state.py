@@ -1,0 +1,77 @@
+"""Customer state as columns of numpy arrays: one row per customer, one array per attribute.
+
+Money is held in integer cents so that revenue accounting balances exactly. Per-channel
+quantities are 2-D arrays of shape ``(len(CHANNELS), n)``: one contiguous row per channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from journeysim.behavior.usage import depth
+
+MONTHLY, ANNUAL = 0, 1
+CONTRACTS: tuple[str, ...] = ("monthly", "annual")
+PERIOD_DAYS = np.array([30, 365], dtype=np.int32)
+"""Billing period in days by contract code: a 'month' is 30 days in the model."""
+
+
+@dataclass
+class Customers:
+    """All customers of one run. Profile columns are fixed at generation; state columns evolve."""
+
+    # profile
+    segment: np.ndarray            # int8 index into segment_names
+    contract: np.ndarray           # int8, MONTHLY or ANNUAL
+    consent: np.ndarray            # bool (channels, n)
+    churn_propensity: np.ndarray   # float64 theta_i per billing period (sBG)
+    usage_speed: np.ndarray        # float32 k_i, logistic rate per day
+    team_growth: np.ndarray        # float32 g_i, annual growth rate of seat demand
+    tenure_start: np.ndarray       # int32 days since purchase at day 0
+    plan_start: np.ndarray         # int8
+    seats_start: np.ndarray        # int32
+    mrr_start: np.ndarray          # int64 cents
+    # state
+    plan: np.ndarray               # int8 index into plan_names
+    seats: np.ndarray              # int32 purchased seats (the seat limit)
+    seat_demand: np.ndarray        # int32 people who want a seat
+    mrr: np.ndarray                # int64 cents
+    usage_logit: np.ndarray        # float32 z_i; usage depth = 1 / (1 + exp(-z_i))
+    adopted: np.ndarray            # bool, uses the diffusing feature
+    active: np.ndarray             # bool, not churned
+    churn_day: np.ndarray          # int32, -1 while active
+    days_to_renewal: np.ndarray    # int32
+    fatigue: np.ndarray            # float32 (channels, n)
+    conditions: np.ndarray         # uint8 bitmask of milestone conditions currently true
+
+    def __post_init__(self) -> None:
+        n = len(self.segment)
+        for f in fields(self):
+            column = getattr(self, f.name)
+            assert column.shape[-1] == n, f"column {f.name} has {column.shape[-1]} rows, not {n}"
+
+    @property
+    def size(self) -> int:
+        """Number of customers, churned ones included."""
+        return len(self.segment)
+
+    def usage_depth(self) -> np.ndarray:
+        """Usage depth in (0, 1) for every customer (logistic of the usage logit)."""
+        return depth(self.usage_logit)
+
+    def seat_utilization(self) -> np.ndarray:
+        """Seat demand over purchased seats (above 1 when the team outgrew its seats)."""
+        return self.seat_demand / self.seats
+
+
+def change_subscription(customers: Customers, idx: np.ndarray, plan: np.ndarray,
+                        seats: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
+    """Move customers ``idx`` to ``plan`` and ``seats``; return each one's MRR change in cents."""
+    new_mrr = seats.astype(np.int64) * price_cents[plan]
+    delta = new_mrr - customers.mrr[idx]
+    customers.plan[idx] = plan
+    customers.seats[idx] = seats
+    customers.mrr[idx] = new_mrr
+    return delta

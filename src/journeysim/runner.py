@@ -1,0 +1,67 @@
+"""One run end to end: build the model, simulate, write the outputs, print the summary.
+
+A run directory receives ``config.yaml`` (resolved), ``daily.parquet``, ``events.parquet``,
+``customers.parquet`` and, last, ``summary.json``: a directory with ``summary.json`` holds a
+complete run, and a run never writes into a directory that already holds one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from journeysim.config.schema import SimConfig
+from journeysim.metrics.summary import summarize
+from journeysim.metrics.tables import customers_frame
+from journeysim.model import JourneyModel
+from journeysim.outputs import write_json, write_parquet, write_text
+from journeysim.report.console import format_summary
+
+PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000
+"""With ``progress: auto``, runs at least this long show a progress bar on a terminal."""
+
+
+class RunDirectoryTaken(RuntimeError):
+    """The run directory already holds a finished run."""
+
+
+def show_progress(cfg: SimConfig) -> bool:
+    """Whether to draw a progress bar for this run."""
+    if cfg.progress != "auto":
+        return cfg.progress == "on"
+    long_run = cfg.population.size * cfg.horizon_days >= PROGRESS_MIN_CUSTOMER_DAYS
+    return long_run and sys.stderr.isatty()
+
+
+def simulate(cfg: SimConfig, progress: bool = False) -> JourneyModel:
+    """Build the model for ``cfg`` and run it over the whole horizon."""
+    model = JourneyModel(cfg)
+    model.run(cfg.horizon_days, progress=progress)
+    return model
+
+
+def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> dict[str, Any]:
+    """Simulate ``cfg``, write every output file into ``out_dir`` and return the summary."""
+    if (out_dir / "summary.json").exists():
+        raise RunDirectoryTaken(f"{out_dir} already holds a finished run; choose another "
+                                "hydra.run.dir (the default adds the time to the microsecond)")
+    started = time.perf_counter()
+    model = simulate(cfg, progress=show_progress(cfg))
+    elapsed = time.perf_counter() - started
+    summary = summarize(model)
+
+    write_text(out_dir / "config.yaml", config_yaml)
+    write_parquet(out_dir / "daily.parquet", model.daily())
+    if cfg.output.events:
+        write_parquet(out_dir / "events.parquet", model.events.frame())
+    if cfg.output.customers:
+        write_parquet(out_dir / "customers.parquet", customers_frame(model))
+    write_json(out_dir / "summary.json", summary)
+    if echo:
+        print(format_summary(summary))
+        customer_days = cfg.population.size * cfg.horizon_days
+        print(f"\nSimulated {customer_days:,} customer-days in {elapsed:.1f} s. "
+              f"Outputs written to {out_dir}/")
+    return summary
