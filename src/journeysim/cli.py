@@ -19,7 +19,10 @@ from omegaconf.errors import OmegaConfBaseException
 from journeysim.config.compose import CONF_DIR
 from journeysim.config.load import ConfigError, load
 from journeysim.config.preflight import (
-    GROUPS, YamlError, check_yaml_files, rewrite_overrides,
+    GROUPS,
+    YamlError,
+    check_yaml_files,
+    rewrite_overrides,
 )
 from journeysim.config.schema import SimConfig
 
@@ -59,7 +62,7 @@ def source_of(key: str) -> str:
     hc = HydraConfig.get()
     for override in hc.overrides.task:
         name = override.split("=", 1)[0].lstrip("+~")
-        if key == name or key.startswith(name + "."):
+        if name not in GROUPS and (key == name or key.startswith(name + ".")):
             return f"command-line override '{override.lstrip('+')}'"
     group = key.split(".", 1)[0]
     choice = hc.runtime.choices.get(group) if group in GROUPS else None

@@ -48,7 +48,8 @@ class Flows:
     contractions: int = 0
     churned_customers: int = 0
     adoptions: int = 0
-    milestones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(milestones.MILESTONES, 0))
+    milestones: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(milestones.MILESTONES, 0))
 
 
 class JourneyModel(mesa.Model):
@@ -93,7 +94,7 @@ class JourneyModel(mesa.Model):
 
     def step(self) -> None:
         """Advance every customer by one day, in the documented order."""
-        c, pop, day = self.customers, self.cfg.population, self.day
+        c, day = self.customers, self.day
         n = c.size
         self.today = Flows()
         draws = {name: self.streams[name].random(n, dtype=np.float32) for name in DAILY_PROCESSES}

@@ -15,8 +15,8 @@ from typing import Any, Literal
 def spec(default: Any = None, *, lo: float | None = None, hi: float | None = None,
          lo_open: bool = False, hi_open: bool = False, help: str = "") -> Any:
     """A dataclass field with a documented range ``lo <= value <= hi`` (strict where open)."""
-    return field(default=default,
-                 metadata={"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help})
+    meta = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help}
+    return field(default=default, metadata=meta)
 
 
 def unit_interval(default: float, help: str) -> Any:
@@ -115,7 +115,8 @@ class AdoptionConfig:
     """Bass diffusion of one feature inside the customer base."""
 
     feature: str = spec("team_governance", help="name of the feature that diffuses")
-    p: float = probability(0.03, "innovation coefficient per period")
+    p: float = spec(0.03, lo=0.0, hi=1.0, lo_open=True,
+                    help="innovation coefficient per period")
     q: float = spec(0.38, lo=0.0, help="imitation coefficient per period")
     period_days: float = spec(30.0, lo=0.0, lo_open=True, help="days in one Bass period")
     scope: Literal["segment", "base"] = spec(
@@ -166,7 +167,8 @@ class MilestoneConfig:
                                     help="seat utilisation that signals an approaching limit")
     limit_reached: float = spec(1.0, lo=0.0, lo_open=True,
                                 help="seat utilisation that signals the limit is reached")
-    renewal_window_days: int = spec(60, lo=0, help="days before an annual renewal that open its window")
+    renewal_window_days: int = spec(60, lo=0,
+                                    help="days before an annual renewal that open its window")
 
 
 @dataclass

@@ -29,7 +29,10 @@ class EventLog:
 
     def add(self, day: int, event: str, ids: np.ndarray, detail: str | np.ndarray,
             **fields: np.ndarray) -> None:
-        """Record ``event`` for customers ``ids`` on ``day``; ``detail`` is one label or one per row."""
+        """Record ``event`` for customers ``ids`` on ``day``.
+
+        ``detail`` is one label for all rows or one label per row.
+        """
         n = len(ids)
         if n == 0:
             return

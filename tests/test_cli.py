@@ -1,0 +1,111 @@
+"""The command line as a user runs it: outputs, determinism, and config errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT, run_cli
+
+OUTPUTS = ("config.yaml", "summary.json", "daily.parquet", "events.parquet", "customers.parquet")
+
+
+def test_a_run_writes_every_output_and_prints_its_summary(run_dir: Path) -> None:
+    done = run_cli("population.size=2000", "horizon_days=90", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr
+    assert "NRR / GRR" in done.stdout and str(run_dir) in done.stdout
+    for name in OUTPUTS:
+        assert (run_dir / name).is_file(), name
+    assert not list(run_dir.glob(".*.tmp")), "no temporary file is left behind"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["customers_start"] == 2000 and summary["horizon_days"] == 90
+    assert summary["revenue_balances"] is True
+    daily = pd.read_parquet(run_dir / "daily.parquet")
+    assert len(daily) == 91 and daily["day"].tolist() == list(range(91))
+    events = pd.read_parquet(run_dir / "events.parquet")
+    assert {"day", "customer_id", "event", "detail", "mrr_delta"} <= set(events.columns)
+    customers = pd.read_parquet(run_dir / "customers.parquet")
+    assert len(customers) == 2000 and customers["customer_id"].is_unique
+
+
+def test_same_seed_gives_byte_identical_outputs(tmp_path: Path) -> None:
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for out in runs:
+        done = run_cli("population.size=3000", "horizon_days=120", "seed=5", f"hydra.run.dir={out}")
+        assert done.returncode == 0, done.stderr
+    for name in OUTPUTS:
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+
+
+def test_a_finished_run_is_never_overwritten(run_dir: Path) -> None:
+    first = run_cli("population.size=200", "horizon_days=5", f"hydra.run.dir={run_dir}")
+    assert first.returncode == 0
+    before = (run_dir / "summary.json").read_bytes()
+    again = run_cli("population.size=300", "horizon_days=5", f"hydra.run.dir={run_dir}")
+    assert again.returncode != 0
+    assert "already holds a finished run" in again.stderr
+    assert (run_dir / "summary.json").read_bytes() == before
+
+
+def _config_error(*args: str, cwd: Path = ROOT) -> str:
+    done = run_cli(*args, cwd=cwd)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert done.stderr.startswith("journeysim: configuration error")
+    return done.stderr
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("population.size=-5", ["population.size", "out of range", "[1, inf)",
+                            "command-line override 'population.size=-5'"]),
+    ("population.sise=5", ["population.sise", "unknown key", "did you mean 'size'"]),
+    ("horizon_days=abc", ["horizon_days", "must be an integer", "'abc'"]),
+    ("population.segments.smb.annual_share=1.3", ["annual_share", "[0, 1]"]),
+    ("population.segments.smb.churn.monthly.a=0", ["churn.monthly.a", "(0, inf)"]),
+    ("population.segments.smb.seats.dist=zipf", ["seats", "unknown distribution 'zipf'",
+                                                 "lognormal"]),
+    ("population.segments.smb.share=0.9", ["population.segments", "add up to 1"]),
+    ("population.segments.smb.plan_mix.gold=0.1", ["plan 'gold' is not defined", "starter"]),
+    ("population=nope", ["no population config named 'nope'", "saas_collab"]),
+    ("progress=sometimes", ["progress", "auto, on, off"]),
+    ("population.adoption.scope=world", ["population.adoption.scope", "segment, base"]),
+])
+def test_config_mistakes_stop_with_one_clear_message(override: str, expected: list[str]) -> None:
+    message = _config_error(override)
+    for text in expected:
+        assert text in message, (text, message)
+    assert "fix:" in message
+
+
+def _user_config_dir(tmp_path: Path, name: str, text: str) -> Path:
+    conf = tmp_path / "myconf"
+    (conf / "population").mkdir(parents=True)
+    (conf / "population" / f"{name}.yaml").write_text(text)
+    return conf
+
+
+def test_a_mistake_in_a_user_file_names_that_file(tmp_path: Path) -> None:
+    base = (ROOT / "conf" / "population" / "saas_collab.yaml").read_text()
+    conf = _user_config_dir(tmp_path, "mine", base.replace("usage:", "usagee:"))
+    message = _config_error("--config-dir", str(conf), "population=mine")
+    assert "myconf/population/mine.yaml" in message
+    assert "population.usagee" in message and "did you mean 'usage'" in message
+
+
+def test_invalid_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    conf = _user_config_dir(tmp_path, "broken", "size: 10\nplans: [starter\n")
+    message = _config_error("--config-dir", str(conf), "population=broken")
+    assert "broken.yaml" in message and "line" in message
+
+
+def test_configs_cannot_run_code(tmp_path: Path, run_dir: Path) -> None:
+    """YAML tags that would build Python objects are refused, not executed."""
+    base = (ROOT / "conf" / "population" / "saas_collab.yaml").read_text()
+    marker = tmp_path / "pwned"
+    payload = f'size: !!python/object/apply:os.system ["touch {marker}"]\n'
+    conf = _user_config_dir(tmp_path, "evil", payload + base.replace("size: 10000\n", ""))
+    done = run_cli("--config-dir", str(conf), "population=evil", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 2 and not marker.exists()
