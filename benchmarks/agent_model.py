@@ -31,12 +31,11 @@ import math
 import mesa
 
 from journeysim.behavior.milestones import MILESTONES
-from journeysim.behavior.usage import logit
 from journeysim.channels import CHANNELS
 from journeysim.config.schema import SimConfig
 from journeysim.model import Flows
 from journeysim.population.generate import generate, price_cents
-from journeysim.population.state import ANNUAL, CONTRACTS, PERIOD_DAYS, Customers
+from journeysim.population.state import ANNUAL, CONTRACTS, NEVER, PERIOD_DAYS, Customers
 from journeysim.rng import streams
 
 MAX_DAILY_PROBABILITY = 0.5
@@ -57,39 +56,40 @@ class Customer(mesa.Agent):
         self.contract = int(c.contract[row])
         self.period = int(PERIOD_DAYS[self.contract])
         self.churn_propensity = float(c.churn_propensity[row])
-        self.usage_speed = float(c.usage_speed[row])
-        self.team_growth = float(c.team_growth[row])
+        self.usage_gain = float(c.usage_gain[row])      # daily odds factor exp(speed)
+        self.hiring_rate = float(c.hiring_rate[row])    # daily growth rate of seat demand
         self.peer_group = self.segment if model.cfg.population.adoption.scope == "segment" else 0
         # state
         self.plan = int(c.plan[row])
         self.seats = int(c.seats[row])
         self.seat_demand = int(c.seat_demand[row])
         self.mrr = int(c.mrr[row])
-        self.usage_logit = float(c.usage_logit[row])
+        self.usage_depth = float(c.usage_depth[row])
         self.adopted = bool(c.adopted[row])
         self.active = True
         self.churn_day = -1
-        self.days_to_renewal = int(c.days_to_renewal[row])
+        self.renewal_day = int(c.renewal_day[row])
         self.fatigue = [float(c.fatigue[ch, row]) for ch in range(len(CHANNELS))]
         self.expansions = 0
-        self.conditions = self.milestone_conditions()
+        self.conditions = self.milestone_conditions(0)
 
     # -- the customer's day ---------------------------------------------------------------
 
     def step(self) -> None:
         """One day of this customer, in the documented order."""
+        if not self.active:  # a churned customer is frozen (and its fatigue was zeroed)
+            return
         m = self.model
         self.fatigue = [f * r for f, r in zip(self.fatigue, m.retention, strict=True)]
-        if not self.active:
-            return
         rnd = m.random
         u_adoption, u_seats, u_organic, u_churn = rnd.random(), rnd.random(), rnd.random(), \
             rnd.random()
         day = m.steps
         today = m.today
 
-        # usage depth: one day along the S-curve
-        self.usage_logit += self.usage_speed
+        # usage depth: one day along the S-curve (its odds grow by the factor exp(speed))
+        grown = self.usage_depth * self.usage_gain
+        self.usage_depth = depth = grown / (grown - self.usage_depth + 1.0)
 
         # Bass adoption: today's probability for this customer's peer group
         if not self.adopted and u_adoption < m.adoption_probability[self.peer_group]:
@@ -98,15 +98,17 @@ class Customer(mesa.Agent):
             today.adoptions += 1
             m.log(day, "adoption", self.customer_id, m.adoption.feature)
 
-        # seat demand: expected change d g / 365, rounded stochastically
-        expected = self.seat_demand * self.team_growth / 365.0
-        whole = math.floor(expected)
-        change = whole + (u_seats < expected - whole)
-        if change:
-            self.seat_demand = max(1, self.seat_demand + change)
+        # seat demand: expected change d r, rounded stochastically away from zero
+        expected = self.seat_demand * self.hiring_rate
+        size = abs(expected)
+        if u_seats < size:
+            whole = math.floor(size)
+            change = whole + (u_seats < size - whole)
+            if change:
+                self.seat_demand = max(1, self.seat_demand + (change if expected > 0 else -change))
 
         # milestones: fire on a false -> true transition
-        current = self.milestone_conditions()
+        current = self.milestone_conditions(day)
         rising = current & ~self.conditions
         self.conditions = current
         if rising:
@@ -117,7 +119,6 @@ class Customer(mesa.Agent):
 
         # organic expansion or contraction
         util = self.seat_demand / self.seats
-        depth = 1.0 / (1.0 + math.exp(-self.usage_logit))
         if u_organic < self.expansion_probability(util, depth):
             self.expand(day)
         elif (u_organic >= 1.0 - MAX_DAILY_PROBABILITY  # below it no P_c can reach
@@ -126,9 +127,8 @@ class Customer(mesa.Agent):
             self.contract_subscription(day)
 
         # renewal or churn
-        self.days_to_renewal -= 1
-        if self.days_to_renewal == 0:
-            self.days_to_renewal = self.period
+        if self.renewal_day == day:
+            self.renewal_day += self.period
             mods = m.churn_modifiers
             theta = min(1.0, self.churn_propensity * math.exp(
                 mods.fatigue * sum(self.fatigue) + mods.low_value * (1.0 - depth)))
@@ -138,28 +138,27 @@ class Customer(mesa.Agent):
         if self.active:
             self.tally(depth)
 
-    def milestone_conditions(self) -> int:
-        """Bitmask of the milestone conditions true now (bit i is ``MILESTONES[i]``)."""
-        m = self.model
-        ms = m.milestones
+    def milestone_conditions(self, day: int) -> int:
+        """Bitmask of the milestone conditions true on ``day`` (bit i is ``MILESTONES[i]``)."""
+        ms = self.model.milestones
         bits = 0
-        if self.usage_logit >= m.activation_logit:
+        if self.usage_depth >= ms.activation_depth:
             bits |= 1
-        if self.usage_logit >= m.first_value_logit:
+        if self.usage_depth >= ms.first_value_depth:
             bits |= 2
         if self.seat_demand >= ms.limit_approaching * self.seats:
             bits |= 4
         if self.seat_demand >= ms.limit_reached * self.seats:
             bits |= 8
-        if self.contract == ANNUAL and self.days_to_renewal <= ms.renewal_window_days:
+        if self.contract == ANNUAL and self.renewal_day <= day + ms.renewal_window_days:
             bits |= 16
         return bits
 
     def expansion_probability(self, util: float, depth: float) -> float:
         """Daily organic expansion probability P_e."""
         o = self.model.organic
-        log_m = (o.utilization_effect * (min(util, 2.0) - 1.0) + o.depth_effect * (depth - 0.5)
-                 + o.adoption_effect * self.adopted)
+        log_m = (o.utilization_effect * (min(util, o.utilization_cap) - 1.0)
+                 + o.depth_effect * (depth - 0.5) + o.adoption_effect * self.adopted)
         return min(-math.expm1(-(o.expansion_per_month / 30.0) * math.exp(log_m)),
                    MAX_DAILY_PROBABILITY)
 
@@ -217,6 +216,8 @@ class Customer(mesa.Agent):
         self.active = False
         self.churn_day = day
         self.mrr = 0
+        self.renewal_day = NEVER
+        self.fatigue = [0.0] * len(self.fatigue)
         m.active_peers[self.peer_group] -= 1
         if self.adopted:
             m.adopted_peers[self.peer_group] -= 1
@@ -252,8 +253,6 @@ class AgentJourneyModel(mesa.Model):
         self.price_cents = [int(p) for p in price_cents(pop)]
         self.retention = [2.0 ** (-1.0 / getattr(pop.fatigue.half_life_days, ch))
                           for ch in CHANNELS]
-        self.activation_logit = logit(pop.milestones.activation_depth)
-        self.first_value_logit = logit(pop.milestones.first_value_depth)
         population = generate(pop, streams(cfg.seed)["population"])
         self.size = population.size
         self.mrr_start = int(population.mrr.sum())
@@ -275,7 +274,7 @@ class AgentJourneyModel(mesa.Model):
         self.daily_rows: list[dict[str, float]] = []
         self._new_tallies()
         for customer in self.customers:
-            customer.tally(1.0 / (1.0 + math.exp(-customer.usage_logit)))
+            customer.tally(customer.usage_depth)
         self._record_kpis()
 
     @property

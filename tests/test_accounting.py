@@ -26,7 +26,7 @@ def test_mrr_flows_balance_exactly(seed: int, size: int, days: int, expansion: f
     assert round(by_event["expansion"] * 100) == f.expansion_mrr
     assert round(-by_event["contraction"] * 100) == f.contraction_mrr
     assert round(-by_event["churn"] * 100) == f.churned_mrr
-    assert np.array_equal(c.mrr, c.seats * model.price_cents[c.plan] * c.active)
+    assert np.array_equal(c.mrr, c.seats.astype(np.int64) * model.price_cents[c.plan] * c.active)
     assert summarize(model)["revenue_balances"]
 
 

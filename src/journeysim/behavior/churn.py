@@ -28,9 +28,8 @@ def effective_propensity(theta: np.ndarray, fatigue_total: np.ndarray, depth: np
     return np.minimum(1.0, theta * np.exp(log_multiplier))
 
 
-def renewals_due(days_to_renewal: np.ndarray, active: np.ndarray, period: np.ndarray) -> np.ndarray:
-    """Count one day off every active contract; return indices renewing today (clock reset)."""
-    np.subtract(days_to_renewal, 1, out=days_to_renewal, where=active)
-    due = np.flatnonzero(days_to_renewal == 0)
-    days_to_renewal[due] = period[due]
+def renewals_due(renewal_day: np.ndarray, day: int, period: np.ndarray) -> np.ndarray:
+    """Indices of contracts renewing on ``day``; their next renewal moves one period on."""
+    due = np.flatnonzero(renewal_day == day)
+    renewal_day[due] += period[due]
     return due

@@ -3,13 +3,14 @@
 Daily probabilities, one U(0, 1) draw per customer deciding both (expand if U < P_e, contract
 if U >= 1 - P_c; each P is capped at 0.5 so the two never overlap):
 
-    P_e = 1 - exp(-(r_e / 30) * exp(b_u (min(util, 2) - 1) + b_d (depth - 0.5) + b_a adopted))
+    P_e = 1 - exp(-(r_e / 30) * exp(b_u (min(util, c) - 1) + b_d (depth - 0.5) + b_a adopted))
     P_c = 1 - exp(-(r_c / 30) * exp(b_i max(0, 1 - util) + b_l max(0, 0.5 - depth)))
 
-An expansion buys seats (up to demand plus headroom) when utilisation is at or above the seat
-trigger or the customer is on the top plan, and upgrades one plan otherwise. A contraction
-drops idle seats down to demand when there are any, and downgrades one plan otherwise;
-customers with neither option cannot contract.
+with c the utilisation cap beyond which the need to expand stops rising. An expansion buys
+seats (up to demand plus headroom) when utilisation is at or above the seat trigger or the
+customer is on the top plan, and upgrades one plan otherwise. A contraction drops idle seats
+down to demand when there are any, and downgrades one plan otherwise; customers with neither
+option cannot contract.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from journeysim.behavior.usage import depth as usage_depth
 from journeysim.config.schema import OrganicConfig
 from journeysim.population.state import Customers
 
@@ -47,7 +47,7 @@ def _probability(monthly_rate: float, log_multiplier: np.ndarray | float) -> np.
 def expansion_probability(util: np.ndarray, depth: np.ndarray, adopted: np.ndarray,
                           cfg: OrganicConfig) -> np.ndarray:
     """P_e for the given customers (see module docstring)."""
-    log_m = (cfg.utilization_effect * (np.minimum(util, 2.0) - 1.0)
+    log_m = (cfg.utilization_effect * (np.minimum(util, cfg.utilization_cap) - 1.0)
              + cfg.depth_effect * (depth - 0.5) + cfg.adoption_effect * adopted)
     return _probability(cfg.expansion_per_month, log_m)
 
@@ -61,7 +61,8 @@ def contraction_probability(util: np.ndarray, depth: np.ndarray, cfg: OrganicCon
 
 def _bounds(cfg: OrganicConfig) -> tuple[float, float]:
     """Largest possible P_e and P_c: only draws within them need the exact probability."""
-    top_e = cfg.utilization_effect + cfg.depth_effect * 0.5 + cfg.adoption_effect
+    top_e = (cfg.utilization_effect * (cfg.utilization_cap - 1.0) + cfg.depth_effect * 0.5
+             + cfg.adoption_effect)
     top_c = cfg.idle_seat_effect + cfg.low_depth_effect * 0.5
     return (float(_probability(cfg.expansion_per_month, top_e)),
             float(_probability(cfg.contraction_per_month, top_c)))
@@ -75,25 +76,25 @@ def decide(c: Customers, uniforms: np.ndarray, cfg: OrganicConfig,
     idx = np.flatnonzero(uniforms < bound_e)
     idx = idx[c.active[idx]]
     util = c.seat_demand[idx] / c.seats[idx]
-    depth = usage_depth(c.usage_logit[idx])
+    depth = c.usage_depth[idx]
     keep = uniforms[idx] < expansion_probability(util, depth, c.adopted[idx], cfg)
     idx, util = idx[keep], util[keep]
     buy_seats = (util >= cfg.seat_trigger) | (c.plan[idx] >= top_plan)
     demand = c.seat_demand[idx]
     seats = np.where(buy_seats,
                      np.maximum(c.seats[idx] + 1, np.ceil(demand * (1.0 + cfg.seat_headroom))),
-                     c.seats[idx]).astype(np.int32)
+                     c.seats[idx]).astype(np.float32)
     plan = np.where(buy_seats, c.plan[idx], c.plan[idx] + 1).astype(np.int8)
     expansions = Changes(idx, np.where(buy_seats, 0, 1).astype(np.int8), plan, seats)
 
     idx = np.flatnonzero(uniforms >= 1.0 - bound_c)
     idx = idx[c.active[idx] & ((c.seats[idx] > c.seat_demand[idx]) | (c.plan[idx] > 0))]
     util = c.seat_demand[idx] / c.seats[idx]
-    depth = usage_depth(c.usage_logit[idx])
+    depth = c.usage_depth[idx]
     keep = uniforms[idx] >= 1.0 - contraction_probability(util, depth, cfg)
     idx = idx[keep]
     drop_seats = c.seats[idx] > c.seat_demand[idx]
-    seats = np.where(drop_seats, c.seat_demand[idx], c.seats[idx]).astype(np.int32)
+    seats = np.where(drop_seats, c.seat_demand[idx], c.seats[idx]).astype(np.float32)
     plan = np.where(drop_seats, c.plan[idx], c.plan[idx] - 1).astype(np.int8)
     contractions = Changes(idx, np.where(drop_seats, 0, 1).astype(np.int8), plan, seats)
     return expansions, contractions

@@ -1,9 +1,14 @@
-"""Usage depth: a logistic S-curve in 'learning time' with a per-customer speed.
+"""Usage depth: a logistic S-curve with a per-customer speed.
 
-Each customer holds a usage logit z_i; its usage depth is u_i = 1 / (1 + exp(-z_i)). Every day
-z_i grows by k_i * (1 + b_i), where k_i is the customer's speed and b_i an outside acceleration
-(education messages, from the journeys; 0 otherwise). With b = 0 this is the closed form
-u_i(t) = sigma(logit(u_0) + k_i * (tenure_i + t)).
+Usage depth u_i in (0, 1) follows u_i(t) = sigma(logit(u_0) + k_i * (tenure_i + t)), with k_i the
+customer's speed per day and sigma the logistic function. Stepping the odds u / (1 - u) by the
+factor G_i = exp(k_i) each day gives exactly that curve without evaluating an exponential per
+customer-day:
+
+    u(t + 1) = u(t) G / (1 + u(t) (G - 1)).
+
+Something outside (education messages, from the journeys) accelerates a customer by raising
+its day's factor to exp(k_i (1 + b_i)); a churned customer's factor is 1, which freezes it.
 """
 
 from __future__ import annotations
@@ -16,13 +21,19 @@ def logit(p: float) -> float:
     return float(np.log(p / (1.0 - p)))
 
 
-def depth(usage_logit: np.ndarray) -> np.ndarray:
-    """Usage depth u = 1 / (1 + exp(-z)) from the usage logit z."""
-    return 1.0 / (1.0 + np.exp(-usage_logit))
+def depth_at(days: np.ndarray, speed: np.ndarray, initial_depth: float) -> np.ndarray:
+    """Closed-form usage depth after ``days`` of use at ``speed`` from ``initial_depth``."""
+    return 1.0 / (1.0 + np.exp(-(logit(initial_depth) + np.asarray(speed, np.float64) * days)))
 
 
-def advance(usage_logit: np.ndarray, speed: np.ndarray, active: np.ndarray,
-            boost: np.ndarray | None = None) -> None:
-    """Move every active customer one day along its S-curve, in place."""
-    step = speed if boost is None else speed * (1.0 + boost)
-    np.add(usage_logit, step, out=usage_logit, where=active)
+def daily_gain(speed: np.ndarray) -> np.ndarray:
+    """The daily odds factor G = exp(k) of each customer (float32)."""
+    return np.exp(np.asarray(speed, np.float64)).astype(np.float32)
+
+
+def advance(depth: np.ndarray, gain: np.ndarray) -> None:
+    """Move every customer one day along its S-curve, in place: u <- u G / (1 + u (G - 1))."""
+    grown = depth * gain
+    denominator = grown - depth
+    denominator += 1.0
+    np.divide(grown, denominator, out=depth)

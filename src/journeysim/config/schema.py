@@ -146,6 +146,8 @@ class OrganicConfig:
     expansion_per_month: float = probability(
         0.012, "monthly expansion probability of a customer at utilisation 1 and depth 0.5")
     utilization_effect: float = spec(2.5, lo=0.0, help="log-rate per unit of seat utilisation")
+    utilization_cap: float = spec(1.25, lo=1.0,
+                                  help="utilisation beyond which the need to expand stops rising")
     depth_effect: float = spec(1.5, lo=0.0, help="log-rate per unit of usage depth")
     adoption_effect: float = spec(0.5, lo=0.0, help="log-rate added once the feature is adopted")
     seat_trigger: float = spec(0.9, lo=0.0, lo_open=True,

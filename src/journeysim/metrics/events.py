@@ -6,6 +6,8 @@ assembles them into one table. Columns a given event does not use are missing (n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -27,11 +29,12 @@ class EventLog:
         self._chunks: list[dict[str, np.ndarray]] = []
         self._details: dict[str, int] = {}
 
-    def add(self, day: int, event: str, ids: np.ndarray, detail: str | np.ndarray,
-            **fields: np.ndarray) -> None:
+    def add(self, day: int, event: str, ids: np.ndarray,
+            detail: str | tuple[Sequence[str], np.ndarray], **fields: np.ndarray) -> None:
         """Record ``event`` for customers ``ids`` on ``day``.
 
-        ``detail`` is one label for all rows or one label per row.
+        ``detail`` is one label for all rows, or ``(labels, index)`` giving row i the label
+        ``labels[index[i]]``.
         """
         n = len(ids)
         if n == 0:
@@ -39,7 +42,8 @@ class EventLog:
         if isinstance(detail, str):
             codes = np.full(n, self._code(detail), np.int16)
         else:
-            codes = np.array([self._code(str(d)) for d in detail], np.int16)
+            labels, index = detail
+            codes = np.array([self._code(label) for label in labels], np.int16)[index]
         chunk = {"day": np.full(n, day, np.int32), "customer_id": ids.astype(np.int64),
                  "event": np.full(n, EVENTS.index(event), np.int8), "detail": codes}
         for name, values in fields.items():

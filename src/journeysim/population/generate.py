@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from journeysim.behavior.usage import logit
+from journeysim.behavior.usage import daily_gain, depth_at
 from journeysim.channels import CHANNELS
 from journeysim.config.schema import PopulationConfig
 from journeysim.population.distributions import sample
@@ -32,7 +32,7 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> Customers:
 
     contract = np.zeros(n, np.int8)
     plan = np.zeros(n, np.int8)
-    seats = np.zeros(n, np.int32)
+    seats = np.zeros(n, np.float32)
     utilization = np.zeros(n)
     tenure = np.zeros(n, np.int32)
     speed = np.zeros(n, np.float32)
@@ -63,8 +63,8 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> Customers:
     period = PERIOD_DAYS[contract]
     renewals_survived = tenure // period
     churn_propensity = rng.beta(beta_a, beta_b + renewals_survived)
-    demand = np.maximum(1, np.rint(seats * utilization)).astype(np.int32)
-    usage_logit = (logit(cfg.usage.initial_depth) + speed * tenure).astype(np.float32)
+    demand = np.maximum(1, np.rint(seats * utilization)).astype(np.float32)
+    depth = depth_at(tenure, speed, cfg.usage.initial_depth).astype(np.float32)
     mrr = seats.astype(np.int64) * price_cents(cfg)[plan]
 
     return Customers(
@@ -72,9 +72,11 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> Customers:
         churn_propensity=churn_propensity, usage_speed=speed, team_growth=growth,
         tenure_start=tenure, plan_start=plan.copy(), seats_start=seats.copy(),
         mrr_start=mrr.copy(), plan=plan, seats=seats, seat_demand=demand, mrr=mrr,
-        usage_logit=usage_logit, adopted=adopted, active=np.ones(n, bool),
+        usage_depth=depth, usage_gain=daily_gain(speed),
+        hiring_rate=(growth / np.float32(365.0)).astype(np.float32),
+        adopted=adopted, active=np.ones(n, bool),
         churn_day=np.full(n, -1, np.int32),
-        days_to_renewal=(period - tenure % period).astype(np.int32),
+        renewal_day=(period - tenure % period).astype(np.int32),
         fatigue=np.zeros((len(CHANNELS), n), np.float32),
         conditions=np.zeros(n, np.uint8),
     )

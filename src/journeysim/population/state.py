@@ -1,7 +1,10 @@
 """Customer state as columns of numpy arrays: one row per customer, one array per attribute.
 
-Money is held in integer cents so that revenue accounting balances exactly. Per-channel
-quantities are 2-D arrays of shape ``(len(CHANNELS), n)``: one contiguous row per channel.
+Money is held in integer cents so that revenue accounting balances exactly. Seat counts are
+whole numbers held as float32, so that utilisation and growth are single float32 passes.
+Per-channel quantities are 2-D arrays of shape ``(len(CHANNELS), n)``: one row per channel.
+Processes that evolve with time have a per-customer rate that is zeroed (or set to 1 for a
+multiplicative one) when the customer churns, which freezes the customer without masking.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from journeysim.behavior.usage import depth
-
 MONTHLY, ANNUAL = 0, 1
 CONTRACTS: tuple[str, ...] = ("monthly", "annual")
 PERIOD_DAYS = np.array([30, 365], dtype=np.int32)
 """Billing period in days by contract code: a 'month' is 30 days in the model."""
+NEVER = np.iinfo(np.int32).max
+"""``renewal_day`` of a customer who will not renew (churned)."""
 
 
 @dataclass
@@ -31,18 +34,20 @@ class Customers:
     team_growth: np.ndarray        # float32 g_i, annual growth rate of seat demand
     tenure_start: np.ndarray       # int32 days since purchase at day 0
     plan_start: np.ndarray         # int8
-    seats_start: np.ndarray        # int32
+    seats_start: np.ndarray        # float32 whole number
     mrr_start: np.ndarray          # int64 cents
     # state
     plan: np.ndarray               # int8 index into plan_names
-    seats: np.ndarray              # int32 purchased seats (the seat limit)
-    seat_demand: np.ndarray        # int32 people who want a seat
+    seats: np.ndarray              # float32 whole number of purchased seats (the seat limit)
+    seat_demand: np.ndarray        # float32 whole number of people who want a seat
     mrr: np.ndarray                # int64 cents
-    usage_logit: np.ndarray        # float32 z_i; usage depth = 1 / (1 + exp(-z_i))
+    usage_depth: np.ndarray        # float32 u_i in (0, 1)
+    usage_gain: np.ndarray         # float32 daily odds factor exp(k_i); 1 once churned
+    hiring_rate: np.ndarray        # float32 daily growth rate of seat demand; 0 once churned
     adopted: np.ndarray            # bool, uses the diffusing feature
     active: np.ndarray             # bool, not churned
     churn_day: np.ndarray          # int32, -1 while active
-    days_to_renewal: np.ndarray    # int32
+    renewal_day: np.ndarray        # int32 day of the next renewal; NEVER once churned
     fatigue: np.ndarray            # float32 (channels, n)
     conditions: np.ndarray         # uint8 bitmask of milestone conditions currently true
 
@@ -57,10 +62,6 @@ class Customers:
         """Number of customers, churned ones included."""
         return len(self.segment)
 
-    def usage_depth(self) -> np.ndarray:
-        """Usage depth in (0, 1) for every customer (logistic of the usage logit)."""
-        return depth(self.usage_logit)
-
     def seat_utilization(self) -> np.ndarray:
         """Seat demand over purchased seats (above 1 when the team outgrew its seats)."""
         return self.seat_demand / self.seats
@@ -69,7 +70,7 @@ class Customers:
 def change_subscription(customers: Customers, idx: np.ndarray, plan: np.ndarray,
                         seats: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
     """Move customers ``idx`` to ``plan`` and ``seats``; return each one's MRR change in cents."""
-    new_mrr = seats.astype(np.int64) * price_cents[plan]
+    new_mrr = seats.astype(np.int64) * price_cents[plan]  # seats are whole numbers
     delta = new_mrr - customers.mrr[idx]
     customers.plan[idx] = plan
     customers.seats[idx] = seats

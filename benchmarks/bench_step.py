@@ -1,0 +1,385 @@
+"""Benchmark the daily step: the vectorised JourneyModel against the textbook per-agent Mesa model.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_step.py                  # full run, a few minutes
+    .venv/bin/python benchmarks/bench_step.py --quick          # smoke run, a few seconds
+    .venv/bin/python benchmarks/bench_step.py --json results/bench_step.json
+
+What is measured
+----------------
+* Speed of the daily step only, in customer-days per second: the wall time of
+  ``model.run(days)`` after the model is built (construction is timed and reported apart).
+* Every population size runs alone in a fresh subprocess, so its peak resident memory
+  (``ru_maxrss``, which includes the ~150 MB of importing Mesa) is its own. The vectorised sizes
+  are repeated (same seed, fresh model each time) and the best and the median are reported: the
+  machine is shared, and noise only ever adds time.
+* The per-agent version (``benchmarks/agent_model.py``) is far slower, so it runs once, at a
+  small population.
+* A model check: the per-agent version must be the same model. For 10^4 customers over 365
+  days it prints churned share, expansions per customer, adopted share (and two more) from both
+  versions. Both start from the identical generated population, so the differences come from
+  the daily luck only; to show how large that luck is, the vectorised model is rerun with
+  several other seeds for its daily random streams (same customers), and each per-agent
+  number is reported as a z-score against that spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
+AGENT_BUDGET_S = 60.0
+"""The per-agent run is meant to finish within about this long (choose --agent-days to fit)."""
+CHECK_QUANTITIES = {
+    "churned_share": "churned share",
+    "expansions_per_customer": "expansions per customer",
+    "adopted_share_end": "adopted share at the end",
+    "contractions_per_customer": "contractions per customer",
+    "nrr": "net revenue retention",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Worker side: runs in a fresh interpreter, measures one thing, prints one JSON line.
+# --------------------------------------------------------------------------------------------
+
+def _maxrss_mb() -> float:
+    import resource
+
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def model_stats(model: Any, size: int, mrr_start_cents: int) -> dict[str, float]:
+    """The quantities the model check compares, from either version of the model."""
+    f = model.flows
+    mrr_end = mrr_start_cents + f.expansion_mrr - f.contraction_mrr - f.churned_mrr
+    return {
+        "churned_share": f.churned_customers / size,
+        "expansions_per_customer": f.expansions / size,
+        "adopted_share_end": float(model.kpis["adopted_share"]),
+        "contractions_per_customer": f.contractions / size,
+        "nrr": mrr_end / mrr_start_cents,
+    }
+
+
+def _worker(spec: dict[str, Any]) -> dict[str, Any]:
+    import gc
+
+    started = time.perf_counter()
+    import mesa  # noqa: F401  (its import is part of every real run's memory)
+
+    from journeysim.config.compose import compose_config
+
+    size, days = spec["size"], spec["days"]
+    cfg = compose_config([f"population.size={size}", f"horizon_days={days}"])
+    out: dict[str, Any] = {"size": size, "days": days, "kind": spec["kind"],
+                           "import_s": time.perf_counter() - started,
+                           "rss_after_import_mb": _maxrss_mb()}
+
+    if spec["kind"] == "agent":
+        sys.path.insert(0, str(HERE))
+        from agent_model import AgentJourneyModel
+
+        t0 = time.perf_counter()
+        model = AgentJourneyModel(cfg)
+        t1 = time.perf_counter()
+        model.run(days)
+        t2 = time.perf_counter()
+        out.update(construct_s=[t1 - t0], step_s=[t2 - t1],
+                   stats=model_stats(model, size, model.mrr_start))
+    else:
+        from journeysim.model import JourneyModel
+
+        construct, step = [], []
+        for _ in range(spec["repeats"]):
+            t0 = time.perf_counter()
+            model = JourneyModel(cfg)
+            t1 = time.perf_counter()
+            model.run(days)
+            t2 = time.perf_counter()
+            construct.append(t1 - t0)
+            step.append(t2 - t1)
+            stats = model_stats(model, size, int(model.customers.mrr_start.sum()))
+            del model
+            gc.collect()
+        out.update(construct_s=construct, step_s=step, stats=stats)
+        out["peak_rss_timed_mb"] = _maxrss_mb()
+        replicas = []
+        for k in range(spec.get("replicas", 0)):
+            replicas.append(_vector_replica(JourneyModel, cfg, size, days, seed=10_000 + k))
+            gc.collect()
+        out["replicas"] = replicas
+    out["peak_rss_mb"] = _maxrss_mb()
+    return out
+
+
+def _vector_replica(model_class: Any, cfg: Any, size: int, days: int,
+                    seed: int) -> dict[str, float]:
+    """One more vectorised run on the same customers with other seeds for the daily draws."""
+    from journeysim.rng import PROCESSES, streams
+
+    model = model_class(cfg)
+    if not isinstance(getattr(model, "streams", None), dict):
+        raise SystemExit("JourneyModel no longer keeps its random streams in `model.streams`; "
+                         "update _vector_replica in benchmarks/bench_step.py")
+    fresh = streams(seed, tuple(p for p in PROCESSES if p != "population"))
+    model.streams = {**model.streams, **fresh}
+    model.run(days)
+    return model_stats(model, size, int(model.customers.mrr_start.sum()))
+
+
+def _run_workers(specs: list[dict[str, Any]], parallel: bool = False) -> list[dict[str, Any]]:
+    """Run each measurement in a fresh interpreter; return the results in order.
+
+    Sequential unless ``parallel`` (used by ``--quick`` only: its timings mean nothing anyway).
+    """
+    def start(spec: dict[str, Any]) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker",
+                                 json.dumps(spec)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def finish(spec: dict[str, Any], proc: subprocess.Popen[str]) -> dict[str, Any]:
+        stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            sys.stderr.write(stderr)
+            raise SystemExit(f"benchmark worker failed for {spec} (exit {proc.returncode})")
+        return json.loads(stdout.strip().splitlines()[-1])
+
+    if parallel:
+        procs = [start(spec) for spec in specs]
+        return [finish(spec, proc) for spec, proc in zip(specs, procs, strict=True)]
+    results = []
+    for spec in specs:
+        print(f"  {spec['label']} ...", flush=True)
+        results.append(finish(spec, start(spec)))
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Driver side
+# --------------------------------------------------------------------------------------------
+
+def _rate(size: int, days: int, seconds: float) -> float:
+    return size * days / seconds
+
+
+def _summarise(result: dict[str, Any]) -> dict[str, Any]:
+    size, days, step = result["size"], result["days"], result["step_s"]
+    best, median = min(step), statistics.median(step)
+    return {**result, "repeats": len(step), "step_best_s": best, "step_median_s": median,
+            "construct_median_s": statistics.median(result["construct_s"]),
+            "customer_days_per_s_best": _rate(size, days, best),
+            "customer_days_per_s_median": _rate(size, days, median),
+            "us_per_customer_day_best": best / (size * days) * 1e6}
+
+
+def _default_repeats(size: int) -> int:
+    return 3 if size <= 100_000 else 2
+
+
+def _print_table(vector: list[dict[str, Any]], agent: dict[str, Any]) -> None:
+    head = (f"{'model':<10} {'customers':>10} {'days':>5} {'reps':>4} {'build s':>8} "
+            f"{'step s best':>11} {'step s med':>10} {'M cust-days/s best':>18} "
+            f"{'(median)':>9} {'us/cust-day':>11} {'peak RSS MB':>11}")
+    print(head)
+    print("-" * len(head))
+    for r in [*vector, agent]:
+        name = "per-agent" if r["kind"] == "agent" else "vectorised"
+        print(f"{name:<10} {r['size']:>10,} {r['days']:>5} {r['repeats']:>4} "
+              f"{r['construct_median_s']:>8.2f} {r['step_best_s']:>11.2f} "
+              f"{r['step_median_s']:>10.2f} {r['customer_days_per_s_best'] / 1e6:>18.3f} "
+              f"{r['customer_days_per_s_median'] / 1e6:>9.3f} "
+              f"{r['us_per_customer_day_best']:>11.3f} {r['peak_rss_mb']:>11.0f}")
+
+
+def _check(vector: dict[str, Any], agent_stats: dict[str, float], size: int,
+           days: int) -> dict[str, Any]:
+    """Compare the per-agent numbers with the vectorised ones and their seed-to-seed spread."""
+    runs = [vector["stats"], *vector["replicas"]]
+    rows = {}
+    print(f"\nModel check: {size:,} customers, {days} days, identical day-0 population. "
+          f"Vectorised: seed 42 and the mean +- sd over {len(runs)} seeds of the daily draws;")
+    print("z = (per-agent - vectorised mean) / (sd * sqrt(1 + 1/runs)); |z| < 3 means agreement "
+          "within sampling noise.")
+    print(f"{'quantity':<27} {'vectorised':>11} {'mean':>9} {'sd':>8} {'per-agent':>10} "
+          f"{'z':>6}")
+    for key, label in CHECK_QUANTITIES.items():
+        values = [r[key] for r in runs]
+        mean = statistics.fmean(values)
+        sd = statistics.stdev(values) if len(values) > 1 else float("nan")
+        z = (agent_stats[key] - mean) / (sd * (1 + 1 / len(values)) ** 0.5) if sd > 0 else None
+        rows[key] = {"vectorised_seed42": values[0], "vectorised_mean": mean,
+                     "vectorised_sd": sd, "vectorised_runs": len(values),
+                     "per_agent": agent_stats[key], "z": z}
+        z_text = f"{z:>6.2f}" if z is not None else f"{'-':>6}"
+        print(f"{label:<27} {values[0]:>11.4f} {mean:>9.4f} {sd:>8.4f} "
+              f"{agent_stats[key]:>10.4f} {z_text}")
+    worst = max((abs(r["z"]) for r in rows.values() if r["z"] is not None), default=0.0)
+    verdict = "agree" if worst < 3 else "DISAGREE: check agent_model.py against model.py"
+    print(f"largest |z| = {worst:.2f}: the two versions {verdict}.")
+    return {"size": size, "days": days, "quantities": rows, "max_abs_z": worst}
+
+
+def _machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
+                            "cpus": os.cpu_count()}
+    for name in ("numpy", "mesa"):
+        try:
+            from importlib.metadata import version
+
+            info[name] = version(name)
+        except Exception:  # informational only
+            info[name] = None
+    return info
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=None,
+                   help="vectorised population sizes (default 10000 100000 1000000)")
+    p.add_argument("--days", type=int, default=None, help="days per vectorised run (default 365)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed repeats per vectorised size (default 3 up to 10^5, 2 above)")
+    p.add_argument("--agent-size", type=int, default=None,
+                   help="customers in the per-agent run (default 10000)")
+    p.add_argument("--agent-days", type=int, default=None,
+                   help="days of the per-agent run (default 365: about 50 s on a slow 2-core "
+                        "machine; lower it to keep the run under ~60 s)")
+    p.add_argument("--check-size", type=int, default=None, help="customers in the model check "
+                   "(default 10000)")
+    p.add_argument("--check-days", type=int, default=None, help="days of the model check "
+                   "(default 365)")
+    p.add_argument("--check-seeds", type=int, default=None,
+                   help="extra seeds of the vectorised daily draws for the check's spread "
+                        "(default 9)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny smoke run (2,000 customers, 30 days) that takes a few seconds")
+    p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    quick = args.quick
+    defaults = {"sizes": [2_000] if quick else DEFAULT_SIZES, "days": 30 if quick else 365,
+                "agent_size": 2_000 if quick else 10_000, "agent_days": 30 if quick else 365,
+                "check_size": 2_000 if quick else 10_000, "check_days": 30 if quick else 365,
+                "check_seeds": 2 if quick else 9}
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if quick and args.repeats is None:
+        args.repeats = 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print the tables, optionally write JSON; return the results."""
+    args = parse_args(argv)
+    if args.worker:
+        print(json.dumps(_worker(json.loads(args.worker))))
+        return {}
+
+    started, load_start = time.perf_counter(), _load()
+    print(f"journeysim daily-step benchmark ({'quick smoke run' if args.quick else 'full run'}); "
+          f"python {platform.python_version()}, {os.cpu_count()} CPUs, load {load_start}")
+
+    check_in_vector = (args.check_size in args.sizes and args.days == args.check_days)
+    check_in_agent = (args.agent_size, args.agent_days) == (args.check_size, args.check_days)
+    specs = []
+    for size in args.sizes:
+        repeats = args.repeats or _default_repeats(size)
+        replicas = args.check_seeds if check_in_vector and size == args.check_size else 0
+        specs.append({"kind": "vector", "size": size, "days": args.days, "repeats": repeats,
+                      "replicas": replicas,
+                      "label": f"vectorised: {size:>9,} customers x {args.days} days, "
+                               f"{repeats} repeat(s)"
+                               + (f" + {replicas} check seeds" if replicas else "")})
+    specs.append({"kind": "agent", "size": args.agent_size, "days": args.agent_days,
+                  "label": f"per-agent:  {args.agent_size:>9,} customers x {args.agent_days} "
+                           "days, once"})
+    if not check_in_vector:
+        specs.append({"kind": "vector", "size": args.check_size, "days": args.check_days,
+                      "repeats": 1, "replicas": args.check_seeds,
+                      "label": f"vectorised (check only): {args.check_size:,} customers x "
+                               f"{args.check_days} days, {1 + args.check_seeds} seeds"})
+    if not check_in_agent:
+        specs.append({"kind": "agent", "size": args.check_size, "days": args.check_days,
+                      "label": f"per-agent (check only): {args.check_size:,} customers x "
+                               f"{args.check_days} days"})
+    results = _run_workers(specs, parallel=args.quick)
+    n = len(args.sizes)
+    vector = [_summarise(r) for r in results[:n]]
+    agent = _summarise(results[n])
+    extra = iter(results[n + 1:])
+    check_vector = (next(r for r in vector if r["size"] == args.check_size) if check_in_vector
+                    else next(extra))
+    agent_check_stats = agent["stats"] if check_in_agent else next(extra)["stats"]
+
+    print("\nSpeed of the daily step (time of model.run(days) after construction; best and "
+          "median of the repeats)\n")
+    _print_table(vector, agent)
+    within = "within" if agent["step_best_s"] <= AGENT_BUDGET_S else "OVER"
+    print(f"\nThe per-agent model ran {agent['size']:,} customers x {agent['days']} days once, "
+          f"in {agent['step_best_s']:.1f} s ({within} the ~{AGENT_BUDGET_S:.0f} s budget; "
+          "choose --agent-days to fit).")
+    print("Peak RSS: ru_maxrss of a fresh process per size, including imports (Mesa, pandas, "
+          f"scipy, Hydra: {vector[0]['rss_after_import_mb']:.0f} MB before any model).")
+
+    ratios: dict[str, float] = {}
+    agent_rate = agent["customer_days_per_s_best"]
+    same = [r for r in vector if r["size"] == agent["size"]]
+    if same:
+        ratios[f"vectorised_{same[0]['size']}_vs_per_agent_{agent['size']}"] = \
+            same[0]["customer_days_per_s_best"] / agent_rate
+    largest = max(vector, key=lambda r: r["size"])
+    ratios[f"vectorised_{largest['size']}_vs_per_agent_{agent['size']}"] = \
+        largest["customer_days_per_s_best"] / agent_rate
+    print("\nSpeed-up, vectorised over per-agent (customer-days per second, best runs):")
+    for name, value in ratios.items():
+        print(f"  {name}: {value:,.1f}x")
+
+    check = _check(check_vector, agent_check_stats, args.check_size, args.check_days)
+    elapsed = time.perf_counter() - started
+    print(f"\nTotal benchmark time {elapsed:.0f} s; load average {load_start} at the start, "
+          f"{_load()} at the end.")
+
+    payload = {"benchmark": "daily_step", "quick": args.quick,
+               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": _machine(),
+               "load_average_start": load_start, "load_average_end": _load(),
+               "total_s": elapsed, "vectorised": vector, "per_agent": agent,
+               "ratios": ratios, "check": check}
+    if args.json:
+        _write_json(args.json, payload)
+        print(f"Results written to {args.json}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
