@@ -169,7 +169,7 @@ class MilestoneConfig:
                                     help="seat utilisation that signals an approaching limit")
     limit_reached: float = spec(1.0, lo=0.0, lo_open=True,
                                 help="seat utilisation that signals the limit is reached")
-    renewal_window_days: int = spec(60, lo=0,
+    renewal_window_days: int = spec(60, lo=0, hi=364,
                                     help="days before an annual renewal that open its window")
 
 
