@@ -122,7 +122,7 @@ class Customer(mesa.Agent):
         if u_organic < self.expansion_probability(util, depth):
             self.expand(day)
         elif (u_organic >= 1.0 - MAX_DAILY_PROBABILITY  # below it no P_c can reach
-              and (self.seats > self.seat_demand or self.plan > 0)
+              and (self.seats > self.right_size() or self.plan > 0)
               and u_organic >= 1.0 - self.contraction_probability(util, depth)):
             self.contract_subscription(day)
 
@@ -188,11 +188,16 @@ class Customer(mesa.Agent):
         m.log(day, "expansion", self.customer_id, EXPANSION_KINDS[kind],
               plan_before, plan, seats_before, seats, delta)
 
+    def right_size(self) -> int:
+        """Seats a contraction keeps: demand plus the seat headroom, rounded up."""
+        return math.ceil(self.seat_demand * (1.0 + self.model.organic.seat_headroom))
+
     def contract_subscription(self, day: int) -> None:
-        """Drop idle seats down to demand, or downgrade one plan."""
+        """Drop seats down to demand plus headroom, or downgrade one plan."""
         m = self.model
-        if self.seats > self.seat_demand:
-            kind, seats, plan = 0, self.seat_demand, self.plan
+        right_size = self.right_size()
+        if self.seats > right_size:
+            kind, seats, plan = 0, right_size, self.plan
         else:
             kind, seats, plan = 1, self.seats, self.plan - 1
         plan_before, seats_before = self.plan, self.seats

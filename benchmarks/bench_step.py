@@ -80,18 +80,22 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     import mesa  # noqa: F401  (its import is part of every real run's memory)
 
-    from journeysim.config.compose import compose_config
+    from journeysim.config.compose import CONF_DIR, compose_config
+    from journeysim.model import JourneyModel
+
+    sys.path.insert(0, str(HERE))
+    from agent_model import AgentJourneyModel
 
     size, days = spec["size"], spec["days"]
-    cfg = compose_config([f"population.size={size}", f"horizon_days={days}"])
+    overrides = [f"population.size={size}", f"horizon_days={days}"]
+    if not spec.get("with_journeys") and (CONF_DIR / "journey").is_dir():
+        overrides.append("journey=[]")  # the core model: no journeys (the default runs some)
+    cfg = compose_config(overrides)
     out: dict[str, Any] = {"size": size, "days": days, "kind": spec["kind"],
                            "import_s": time.perf_counter() - started,
                            "rss_after_import_mb": _maxrss_mb()}
 
     if spec["kind"] == "agent":
-        sys.path.insert(0, str(HERE))
-        from agent_model import AgentJourneyModel
-
         t0 = time.perf_counter()
         model = AgentJourneyModel(cfg)
         t1 = time.perf_counter()
@@ -100,8 +104,6 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         out.update(construct_s=[t1 - t0], step_s=[t2 - t1],
                    stats=model_stats(model, size, model.mrr_start))
     else:
-        from journeysim.model import JourneyModel
-
         construct, step = [], []
         for _ in range(spec["repeats"]):
             t0 = time.perf_counter()
@@ -112,6 +114,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
             construct.append(t1 - t0)
             step.append(t2 - t1)
             stats = model_stats(model, size, int(model.customers.mrr_start.sum()))
+            out["journeys_active"] = getattr(model, "journeys", None) is not None
             del model
             gc.collect()
         out.update(construct_s=construct, step_s=step, stats=stats)
@@ -140,30 +143,26 @@ def _vector_replica(model_class: Any, cfg: Any, size: int, days: int,
     return model_stats(model, size, int(model.customers.mrr_start.sum()))
 
 
-def _run_workers(specs: list[dict[str, Any]], parallel: bool = False) -> list[dict[str, Any]]:
-    """Run each measurement in a fresh interpreter; return the results in order.
+def _run_workers(specs: list[dict[str, Any]], together: bool = False) -> list[dict[str, Any]]:
+    """Run the measurements in fresh interpreters, one each; return the results in order.
 
-    Sequential unless ``parallel`` (used by ``--quick`` only: its timings mean nothing anyway).
+    With ``together`` (``--quick`` only) all of them share one interpreter, which saves the
+    seconds of importing Mesa again; memory is then not measured per size.
     """
-    def start(spec: dict[str, Any]) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker",
-                                 json.dumps(spec)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-
-    def finish(spec: dict[str, Any], proc: subprocess.Popen[str]) -> dict[str, Any]:
-        stdout, stderr = proc.communicate()
+    def run(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker",
+                               json.dumps(batch)], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
-            sys.stderr.write(stderr)
-            raise SystemExit(f"benchmark worker failed for {spec} (exit {proc.returncode})")
-        return json.loads(stdout.strip().splitlines()[-1])
+            sys.stderr.write(proc.stderr)
+            raise SystemExit(f"benchmark worker failed for {batch} (exit {proc.returncode})")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    if parallel:
-        procs = [start(spec) for spec in specs]
-        return [finish(spec, proc) for spec, proc in zip(specs, procs, strict=True)]
+    if together:
+        return run(specs)
     results = []
     for spec in specs:
         print(f"  {spec['label']} ...", flush=True)
-        results.append(finish(spec, start(spec)))
+        results.extend(run([spec]))
     return results
 
 
@@ -197,11 +196,12 @@ def _print_table(vector: list[dict[str, Any]], agent: dict[str, Any]) -> None:
     print("-" * len(head))
     for r in [*vector, agent]:
         name = "per-agent" if r["kind"] == "agent" else "vectorised"
+        rss = r.get("peak_rss_timed_mb", r["peak_rss_mb"])  # before the check's extra runs
         print(f"{name:<10} {r['size']:>10,} {r['days']:>5} {r['repeats']:>4} "
               f"{r['construct_median_s']:>8.2f} {r['step_best_s']:>11.2f} "
               f"{r['step_median_s']:>10.2f} {r['customer_days_per_s_best'] / 1e6:>18.3f} "
               f"{r['customer_days_per_s_median'] / 1e6:>9.3f} "
-              f"{r['us_per_customer_day_best']:>11.3f} {r['peak_rss_mb']:>11.0f}")
+              f"{r['us_per_customer_day_best']:>11.3f} {rss:>11.0f}")
 
 
 def _check(vector: dict[str, Any], agent_stats: dict[str, float], size: int,
@@ -227,14 +227,19 @@ def _check(vector: dict[str, Any], agent_stats: dict[str, float], size: int,
         print(f"{label:<27} {values[0]:>11.4f} {mean:>9.4f} {sd:>8.4f} "
               f"{agent_stats[key]:>10.4f} {z_text}")
     worst = max((abs(r["z"]) for r in rows.values() if r["z"] is not None), default=0.0)
-    verdict = "agree" if worst < 3 else "DISAGREE: check agent_model.py against model.py"
-    print(f"largest |z| = {worst:.2f}: the two versions {verdict}.")
+    if len(runs) < 10:
+        verdict = f"cannot be judged: {len(runs)} vectorised runs give no usable spread"
+    elif worst < 3:
+        verdict = "the two versions agree"
+    else:
+        verdict = "the two versions DISAGREE: check agent_model.py against model.py"
+    print(f"largest |z| = {worst:.2f}: {verdict}.")
     return {"size": size, "days": days, "quantities": rows, "max_abs_z": worst}
 
 
 def _machine() -> dict[str, Any]:
     info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                            "cpus": os.cpu_count()}
+                            "cpus": os.cpu_count(), **_git()}
     for name in ("numpy", "mesa"):
         try:
             from importlib.metadata import version
@@ -243,6 +248,19 @@ def _machine() -> dict[str, Any]:
         except Exception:  # informational only
             info[name] = None
     return info
+
+
+def _git() -> dict[str, Any]:
+    """The commit measured, and whether src/ or conf/ had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HERE, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "conf"],
+                               cwd=HERE.parent, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": head, "git_dirty": bool(dirty)}
 
 
 def _load() -> list[float] | None:
@@ -280,16 +298,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--check-seeds", type=int, default=None,
                    help="extra seeds of the vectorised daily draws for the check's spread "
                         "(default 9)")
+    p.add_argument("--with-journeys", action="store_true",
+                   help="time the vectorised model with the default config's journeys (the "
+                        "per-agent model has none; by default both run the core model only)")
     p.add_argument("--quick", action="store_true",
-                   help="tiny smoke run (2,000 customers, 30 days) that takes a few seconds")
+                   help="tiny smoke run (1,000 customers, 20 days) that takes a few seconds")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     quick = args.quick
-    defaults = {"sizes": [2_000] if quick else DEFAULT_SIZES, "days": 30 if quick else 365,
-                "agent_size": 2_000 if quick else 10_000, "agent_days": 30 if quick else 365,
-                "check_size": 2_000 if quick else 10_000, "check_days": 30 if quick else 365,
+    defaults = {"sizes": [1_000] if quick else DEFAULT_SIZES, "days": 20 if quick else 365,
+                "agent_size": 1_000 if quick else 10_000, "agent_days": 20 if quick else 365,
+                "check_size": 1_000 if quick else 10_000, "check_days": 20 if quick else 365,
                 "check_seeds": 2 if quick else 9}
     for name, value in defaults.items():
         if getattr(args, name) is None:
@@ -303,7 +324,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print the tables, optionally write JSON; return the results."""
     args = parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(json.loads(args.worker))))
+        print(json.dumps([_worker(spec) for spec in json.loads(args.worker)]))
         return {}
 
     started, load_start = time.perf_counter(), _load()
@@ -317,7 +338,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         repeats = args.repeats or _default_repeats(size)
         replicas = args.check_seeds if check_in_vector and size == args.check_size else 0
         specs.append({"kind": "vector", "size": size, "days": args.days, "repeats": repeats,
-                      "replicas": replicas,
+                      "replicas": replicas, "with_journeys": args.with_journeys,
                       "label": f"vectorised: {size:>9,} customers x {args.days} days, "
                                f"{repeats} repeat(s)"
                                + (f" + {replicas} check seeds" if replicas else "")})
@@ -333,7 +354,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         specs.append({"kind": "agent", "size": args.check_size, "days": args.check_days,
                       "label": f"per-agent (check only): {args.check_size:,} customers x "
                                f"{args.check_days} days"})
-    results = _run_workers(specs, parallel=args.quick)
+    results = _run_workers(specs, together=args.quick)
     n = len(args.sizes)
     vector = [_summarise(r) for r in results[:n]]
     agent = _summarise(results[n])
@@ -349,8 +370,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"\nThe per-agent model ran {agent['size']:,} customers x {agent['days']} days once, "
           f"in {agent['step_best_s']:.1f} s ({within} the ~{AGENT_BUDGET_S:.0f} s budget; "
           "choose --agent-days to fit).")
-    print("Peak RSS: ru_maxrss of a fresh process per size, including imports (Mesa, pandas, "
-          f"scipy, Hydra: {vector[0]['rss_after_import_mb']:.0f} MB before any model).")
+    print("Peak RSS: ru_maxrss of a fresh process per size, imports included (Mesa, pandas, "
+          f"scipy, Hydra, journeysim: {vector[0]['rss_after_import_mb']:.0f} MB before any "
+          "model is built).")
+    if args.quick:
+        print("(Quick run: every measurement shared one process, so memory is not per size, "
+              "and sizes this small time overheads, not the step.)")
+    if any(r.get("journeys_active") for r in vector):
+        print("NOTE: the vectorised runs include journeys (--with-journeys); the per-agent "
+              "model has none, so the speed-up below is not like for like.")
 
     ratios: dict[str, float] = {}
     agent_rate = agent["customer_days_per_s_best"]

@@ -16,18 +16,22 @@ from journeysim.runner import simulate
 def test_mrr_flows_balance_exactly(seed: int, size: int, days: int, expansion: float,
                                    contraction: float) -> None:
     cfg = compose_config([f"seed={seed}", f"population.size={size}", f"horizon_days={days}",
+                          "catalog.offers.annual_plan.discount_months=1",
                           f"population.organic.expansion_per_month={expansion}",
                           f"population.organic.contraction_per_month={contraction}"])
     model = simulate(cfg)
     c, f = model.customers, model.flows
     assert c.mrr_start.sum() + f.expansion_mrr - f.contraction_mrr - f.churned_mrr == c.mrr.sum()
     events = model.events.frame()
-    by_event = events.groupby("event", observed=False)["mrr_delta"].sum()
-    assert round(by_event["expansion"] * 100) == f.expansion_mrr
-    assert round(-by_event["contraction"] * 100) == f.contraction_mrr
-    assert round(-by_event["churn"] * 100) == f.churned_mrr
-    assert np.array_equal(c.mrr, c.seats.astype(np.int64) * model.price_cents[c.plan] * c.active)
-    assert summarize(model)["revenue_balances"]
+    changes = events[events["event"].isin(["expansion", "contraction", "convert",
+                                           "discount_end"])]["mrr_delta"].to_numpy(float)
+    assert round(changes[changes > 0].sum() * 100) == f.expansion_mrr
+    assert round(-changes[changes < 0].sum() * 100) == f.contraction_mrr
+    churned = events[events["event"] == "churn"]["mrr_delta"].to_numpy(float)
+    assert round(-churned.sum() * 100) == f.churned_mrr
+    listed = c.seats.astype(np.int64) * model.price_cents[c.plan] + c.addon_mrr - c.discount
+    assert np.array_equal(c.mrr, listed * c.active)
+    assert summarize(model, events)["revenue_balances"]
 
 
 @given(seed=st.integers(0, 10_000), size=st.integers(1, 400), days=st.integers(1, 200))

@@ -7,7 +7,6 @@ import typing
 from collections.abc import Iterator
 
 from helpers import ROOT
-
 from journeysim.config.schema import Distribution, SimConfig
 
 

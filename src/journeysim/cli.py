@@ -25,6 +25,7 @@ from journeysim.config.preflight import (
     rewrite_overrides,
 )
 from journeysim.config.schema import SimConfig
+from journeysim.journeys.scenario import compile_scenario
 
 EXIT_CONFIG_ERROR = 2
 
@@ -64,8 +65,12 @@ def source_of(key: str) -> str:
         name = override.split("=", 1)[0].lstrip("+~")
         if name not in GROUPS and (key == name or key.startswith(name + ".")):
             return f"command-line override '{override.lstrip('+')}'"
-    group = key.split(".", 1)[0]
-    choice = hc.runtime.choices.get(group) if group in GROUPS else None
+    parts = key.split(".")
+    group = parts[0]
+    if group == "journey" and len(parts) > 1:  # a list group: each file holds one journey
+        choice = parts[1]
+    else:
+        choice = hc.runtime.choices.get(group) if group in GROUPS else None
     name = f"{group}/{choice}.yaml" if choice else f"{hc.job.config_name}.yaml"
     for source in hc.runtime.config_sources:
         if source.schema == "file" and (Path(source.path) / name).is_file():
@@ -75,7 +80,9 @@ def source_of(key: str) -> str:
 
 def _validated(cfg: DictConfig) -> SimConfig:
     try:
-        return load(OmegaConf.to_container(cfg, resolve=True))
+        sim = load(OmegaConf.to_container(cfg, resolve=True))
+        compile_scenario(sim)
+        return sim
     except ConfigError as err:
         fail(source_of(err.key), err.key, err.problem, err.fix)
     except OmegaConfBaseException as err:

@@ -7,8 +7,9 @@ The day's order is fixed (docs/model.md, "Process overview and scheduling"):
 3. feature adoption spreads (Bass), with peers' adopted share as of the start of the day;
 4. seat demand grows (hiring);
 5. milestone conditions are evaluated and the ones that became true fire as signals;
-6. journeys act on today's state and signals (the journeys issue plugs in here);
-7. organic expansion and contraction;
+6. journeys act on today's state and signals (``journeys.engine``: exits, entries, steps,
+   governance, responses, conversions);
+7. discounts that end today end; organic expansion and contraction;
 8. contracts due today renew or churn;
 9. the day's KPIs are recorded.
 
@@ -27,9 +28,20 @@ import pandas as pd
 from journeysim.behavior import adoption, churn, fatigue, milestones, organic, seats, usage
 from journeysim.channels import CHANNELS
 from journeysim.config.schema import SimConfig
+from journeysim.governance.policy import WEEKDAYS
+from journeysim.journeys.attributes import AttributeReader, readers
+from journeysim.journeys.engine import JourneyEngine
+from journeysim.journeys.scenario import Scenario, compile_scenario
 from journeysim.metrics.events import EventLog
 from journeysim.population.generate import generate, price_cents
-from journeysim.population.state import CONTRACTS, NEVER, PERIOD_DAYS, change_subscription
+from journeysim.population.state import (
+    ANNUAL,
+    CONTRACTS,
+    NEVER,
+    PERIOD_DAYS,
+    change_subscription,
+    reprice,
+)
 from journeysim.rng import streams, uniforms
 
 DAILY_PROCESSES: tuple[str, ...] = ("adoption", "seat_demand", "organic", "churn")
@@ -39,13 +51,17 @@ LIMIT_REACHED_BIT = 1 << milestones.MILESTONES.index("seat_limit_reached")
 
 @dataclass
 class Flows:
-    """Revenue and customer flows since day 0 (MRR in cents)."""
+    """Revenue and customer flows (MRR in cents): every MRR change is booked as expansion
+    (a rise) or contraction (a fall), whatever caused it."""
 
     expansion_mrr: int = 0
     contraction_mrr: int = 0
     churned_mrr: int = 0
     expansions: int = 0
     contractions: int = 0
+    conversions: int = 0
+    sends: int = 0
+    unsubscribes: int = 0
     churned_customers: int = 0
     adoptions: int = 0
     milestones: dict[str, int] = field(
@@ -55,7 +71,7 @@ class Flows:
 class JourneyModel(mesa.Model):
     """The expansion-journey world: a customer base as arrays, stepped one day per ``step``."""
 
-    def __init__(self, cfg: SimConfig) -> None:
+    def __init__(self, cfg: SimConfig, scenario: Scenario | None = None) -> None:
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         pop = cfg.population
@@ -65,7 +81,7 @@ class JourneyModel(mesa.Model):
         self.streams = streams(cfg.seed)
         self.customers = generate(pop, self.streams["population"])
         c = self.customers
-        self.events = EventLog(self.plan_names)
+        self.events = EventLog()
         self.flows = Flows()
         self.today = Flows()
         self.signals: dict[str, np.ndarray] = {name: np.zeros(0, np.int64)
@@ -74,7 +90,7 @@ class JourneyModel(mesa.Model):
 
         self._retention = fatigue.daily_retention(
             [getattr(pop.fatigue.half_life_days, ch) for ch in CHANNELS])
-        self._period = PERIOD_DAYS[c.contract]
+        self.period = PERIOD_DAYS[c.contract]
         self._peer_group = (c.segment.astype(np.intp) if pop.adoption.scope == "segment"
                             else np.zeros(c.size, np.intp))
         groups = len(self.segment_names) if pop.adoption.scope == "segment" else 1
@@ -83,6 +99,12 @@ class JourneyModel(mesa.Model):
                                           minlength=groups).astype(np.int64)
         self._milestones = milestones.MilestoneTracker(c, pop.milestones)
         c.conditions[:] = self._milestones.evaluate(c, 0)
+        scenario = scenario or compile_scenario(cfg)
+        self.journeys = None
+        if scenario.journeys:
+            reader = AttributeReader(self, readers(self.segment_names, self.plan_names))
+            self.journeys = JourneyEngine(self, list(scenario.journeys), scenario.offers, reader,
+                                          WEEKDAYS.index(cfg.start_weekday))
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, key=name: m.kpis[key]) for name in self.kpi_names()})
@@ -106,6 +128,9 @@ class JourneyModel(mesa.Model):
         self._adopt(draws["adoption"], day)
         seats.grow_demand(c.seat_demand, c.hiring_rate, draws["seat_demand"])
         self._fire_milestones(day)
+        if self.journeys is not None:
+            self.journeys.run_day(day)
+        self._end_discounts(day)
         self._organic(draws["organic"], day)
         self._renew(draws["churn"], day)
         self._record_kpis()
@@ -116,17 +141,44 @@ class JourneyModel(mesa.Model):
         probability = adoption.daily_probability(a.p, a.q, share, a.period_days)
         c = self.customers
         new = adoption.new_adopters(c.adopted, c.active, self._peer_group, probability, uniforms)
-        c.adopted[new] = True
-        self._adopted_peers += np.bincount(self._peer_group[new], minlength=len(share))
-        self.today.adoptions = len(new)
-        self.events.add(day, "adoption", new, a.feature)
+        self.mark_adopted(new, day, "diffusion")
+
+    def mark_adopted(self, ids: np.ndarray, day: int, source: str) -> None:
+        """Customers ``ids`` (non-adopters) adopt the feature today, through ``source``."""
+        c = self.customers
+        c.adopted[ids] = True
+        self._adopted_peers += np.bincount(self._peer_group[ids],
+                                           minlength=len(self._adopted_peers))
+        self.today.adoptions += len(ids)
+        self.events.add(day, "adoption", ids, detail=source)
+
+    def switch_to_annual(self, ids: np.ndarray, day: int) -> None:
+        """Move monthly customers ``ids`` to an annual contract starting today."""
+        c, segments = self.customers, list(self.cfg.population.segments.values())
+        for s, seg in enumerate(segments):
+            mine = ids[c.segment[ids] == s]
+            c.churn_propensity[mine] = churn.annual_equivalent(
+                c.churn_propensity[mine], (seg.churn.monthly.a, seg.churn.monthly.b),
+                (seg.churn.annual.a, seg.churn.annual.b))
+        c.contract[ids] = ANNUAL
+        self.period[ids] = PERIOD_DAYS[ANNUAL]
+        c.renewal_day[ids] = day + PERIOD_DAYS[ANNUAL]
+
+    def book(self, day: int, event: str, ids: np.ndarray, delta: np.ndarray,
+             **columns: object) -> None:
+        """Log an MRR change (cents, one per customer) and book it as expansion or contraction."""
+        self.events.add(day, event, ids, mrr_delta_cents=delta, **columns)
+        if event == "convert":
+            self.today.conversions += len(ids)
+        self.today.expansion_mrr += int(delta[delta > 0].sum())
+        self.today.contraction_mrr -= int(delta[delta < 0].sum())
 
     def _fire_milestones(self, day: int) -> None:
         c = self.customers
         self.signals = self._milestones.advance(c, day)
         for name, ids in self.signals.items():
             self.today.milestones[name] = len(ids)
-            self.events.add(day, "milestone", ids, name)
+            self.events.add(day, "milestone", ids, detail=name)
 
     def _organic(self, uniforms: np.ndarray, day: int) -> None:
         c = self.customers
@@ -137,18 +189,28 @@ class JourneyModel(mesa.Model):
             idx = changes.idx
             plan_before, seats_before = c.plan[idx].copy(), c.seats[idx].copy()
             delta = change_subscription(c, idx, changes.plan, changes.seats, self.price_cents)
-            self.events.add(day, event, idx, (kinds, changes.kind),
-                            plan_before=plan_before, plan_after=changes.plan,
-                            seats_before=seats_before, seats_after=changes.seats,
-                            mrr_delta_cents=delta)
+            self.book(day, event, idx, delta, detail=(kinds, changes.kind),
+                      plan_before=(self.plan_names, plan_before),
+                      plan_after=(self.plan_names, changes.plan),
+                      seats_before=seats_before, seats_after=changes.seats)
             if event == "expansion":
-                self.today.expansion_mrr, self.today.expansions = int(delta.sum()), len(idx)
+                c.last_purchase_day[idx] = day
+                self.today.expansions = len(idx)
             else:
-                self.today.contraction_mrr, self.today.contractions = int(-delta.sum()), len(idx)
+                c.last_downgrade_day[idx] = day
+                self.today.contractions = len(idx)
+
+    def _end_discounts(self, day: int) -> None:
+        c = self.customers
+        ending = np.flatnonzero(c.discount_until == day)
+        ending = ending[c.active[ending]]
+        c.discount[ending] = 0
+        c.discount_until[ending] = NEVER
+        self.book(day, "discount_end", ending, reprice(c, ending, self.price_cents))
 
     def _renew(self, uniforms: np.ndarray, day: int) -> None:
         c = self.customers
-        due = churn.renewals_due(c.renewal_day, day, self._period)
+        due = churn.renewals_due(c.renewal_day, day, self.period)
         theta = churn.effective_propensity(
             c.churn_propensity[due], fatigue.total(c.fatigue, due), c.usage_depth[due],
             np.zeros(len(due)), self.cfg.population.churn_modifiers)
@@ -168,15 +230,18 @@ class JourneyModel(mesa.Model):
         self._adopted_peers -= np.bincount(self._peer_group[gone], weights=c.adopted[gone],
                                            minlength=len(self._adopted_peers)).astype(np.int64)
         self.today.churned_customers, self.today.churned_mrr = len(gone), int(lost.sum())
-        self.events.add(day, "churn", gone, (CONTRACTS, c.contract[gone]),
-                        plan_before=c.plan[gone], seats_before=c.seats[gone],
+        if self.journeys is not None:
+            self.journeys.leave_all(gone, day, "churned")
+        self.events.add(day, "churn", gone, detail=(CONTRACTS, c.contract[gone]),
+                        plan_before=(self.plan_names, c.plan[gone]), seats_before=c.seats[gone],
                         mrr_delta_cents=-lost)
 
     @staticmethod
     def kpi_names() -> list[str]:
         """Columns of the daily table, in order."""
         return (["day", "active_customers", "mrr", "expansion_mrr", "contraction_mrr",
-                 "churned_mrr", "expansions", "contractions", "churned_customers", "adoptions",
+                 "churned_mrr", "expansions", "contractions", "conversions", "sends",
+                 "unsubscribes", "churned_customers", "adoptions",
                  "adopted_share", "mean_usage_depth", "mean_seat_utilization", "over_seat_limit"]
                 + [f"milestone_{name}" for name in milestones.MILESTONES]
                 + [f"fatigue_{ch}" for ch in CHANNELS])
@@ -185,7 +250,8 @@ class JourneyModel(mesa.Model):
         c, t = self.customers, self.today
         for name in ("expansion_mrr", "contraction_mrr", "churned_mrr"):
             setattr(self.flows, name, getattr(self.flows, name) + getattr(t, name))
-        for name in ("expansions", "contractions", "churned_customers", "adoptions"):
+        for name in ("expansions", "contractions", "conversions", "sends", "unsubscribes",
+                     "churned_customers", "adoptions"):
             setattr(self.flows, name, getattr(self.flows, name) + getattr(t, name))
         for name, count in t.milestones.items():
             self.flows.milestones[name] += count
@@ -204,7 +270,8 @@ class JourneyModel(mesa.Model):
             "day": self.day, "active_customers": active, "mrr": c.mrr.sum() / 100.0,
             "expansion_mrr": t.expansion_mrr / 100.0, "contraction_mrr": t.contraction_mrr / 100.0,
             "churned_mrr": t.churned_mrr / 100.0, "expansions": t.expansions,
-            "contractions": t.contractions, "churned_customers": t.churned_customers,
+            "contractions": t.contractions, "conversions": t.conversions, "sends": t.sends,
+            "unsubscribes": t.unsubscribes, "churned_customers": t.churned_customers,
             "adoptions": t.adoptions,
             "adopted_share": float(self._adopted_peers.sum() / max(active, 1)),
             "mean_usage_depth": active_mean(c.usage_depth, churned_depth),

@@ -40,6 +40,31 @@ def uniforms(generator: np.random.Generator, n: int) -> np.ndarray:
     return draws
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser (Steele et al. 2014): a bijective 64-bit mixer."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def keyed_uniforms(seed: int, purpose: str, ids: np.ndarray, day: int) -> np.ndarray:
+    """A U(0, 1) draw for each customer in ``ids`` on ``day``, for ``purpose``.
+
+    Counter-based: the draw is a hash of (seed, purpose, customer, day), so it does not depend
+    on which other customers draw that day. Message responses use it: a customer has the same
+    luck on a given day whatever the journeys did to anyone else.
+    """
+    key = np.uint64((seed * 0x100000001B3 ^ zlib.crc32(purpose.encode("utf-8"))) % 2**64)
+    with np.errstate(over="ignore"):
+        x = _splitmix64(ids.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D) ^ key)
+        x = _splitmix64(x ^ np.uint64(day))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
 def streams(seed: int, processes: tuple[str, ...] = PROCESSES) -> dict[str, np.random.Generator]:
     """One independent generator per process name."""
     return {name: stream(seed, name) for name in processes}

@@ -50,12 +50,13 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
     started = time.perf_counter()
     model = simulate(cfg, progress=show_progress(cfg))
     elapsed = time.perf_counter() - started
-    summary = summarize(model)
+    events = model.events.frame()
+    summary = summarize(model, events)
 
     write_text(out_dir / "config.yaml", config_yaml)
     write_parquet(out_dir / "daily.parquet", model.daily())
     if cfg.output.events:
-        write_parquet(out_dir / "events.parquet", model.events.frame())
+        write_parquet(out_dir / "events.parquet", events)
     if cfg.output.customers:
         write_parquet(out_dir / "customers.parquet", customers_frame(model))
     write_json(out_dir / "summary.json", summary)

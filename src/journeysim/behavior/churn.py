@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import betaln
+from scipy.stats import beta
 
 from journeysim.config.schema import ChurnModifiers
 
@@ -26,6 +27,17 @@ def effective_propensity(theta: np.ndarray, fatigue_total: np.ndarray, depth: np
     log_multiplier = (modifiers.fatigue * fatigue_total + modifiers.low_value * (1.0 - depth)
                       + modifiers.support * support)
     return np.minimum(1.0, theta * np.exp(log_multiplier))
+
+
+def annual_equivalent(theta: np.ndarray, monthly: tuple[np.ndarray, np.ndarray],
+                      annual: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Propensity of customers switching from a monthly to an annual contract.
+
+    Each keeps its rank: theta_annual = F_annual^-1(F_monthly(theta)), with F the Beta
+    distribution functions of its segment's monthly and annual propensities, so a loyal
+    monthly customer becomes an equally loyal annual one.
+    """
+    return beta.ppf(beta.cdf(theta, *monthly), *annual)
 
 
 def renewals_due(renewal_day: np.ndarray, day: int, period: np.ndarray) -> np.ndarray:

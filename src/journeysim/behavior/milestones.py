@@ -26,7 +26,6 @@ class MilestoneTracker:
     def __init__(self, customers: Customers, cfg: MilestoneConfig) -> None:
         n = customers.size
         self.cfg = cfg
-        self._annual = customers.contract == ANNUAL
         self._bits = np.zeros(n, np.uint8)
         self._flag = np.zeros(n, bool)
         self._level = np.zeros(n, np.float32)
@@ -45,7 +44,7 @@ class MilestoneTracker:
         cfg, flag = self.cfg, self._flag
         self._bits[:] = 0
         np.less_equal(c.renewal_day, day + cfg.renewal_window_days, out=flag)
-        np.logical_and(flag, self._annual, out=flag)
+        np.logical_and(flag, c.contract == ANNUAL, out=flag)
         self._push()
         for level in (cfg.limit_reached, cfg.limit_approaching):
             np.multiply(c.seats, np.float32(level), out=self._level)

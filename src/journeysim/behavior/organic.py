@@ -7,10 +7,10 @@ if U >= 1 - P_c; each P is capped at 0.5 so the two never overlap):
     P_c = 1 - exp(-(r_c / 30) * exp(b_i max(0, 1 - util) + b_l max(0, 0.5 - depth)))
 
 with c the utilisation cap beyond which the need to expand stops rising. An expansion buys
-seats (up to demand plus headroom) when utilisation is at or above the seat trigger or the
-customer is on the top plan, and upgrades one plan otherwise. A contraction drops idle seats
-down to demand when there are any, and downgrades one plan otherwise; customers with neither
-option cannot contract.
+seats (up to demand plus headroom h) when utilisation is at or above the seat trigger or the
+customer is on the top plan, and upgrades one plan otherwise. A contraction drops seats to
+ceil(demand (1 + h)) when it holds more than that, and downgrades one plan otherwise; customers
+with neither option cannot contract.
 """
 
 from __future__ import annotations
@@ -88,13 +88,16 @@ def decide(c: Customers, uniforms: np.ndarray, cfg: OrganicConfig,
     expansions = Changes(idx, np.where(buy_seats, 0, 1).astype(np.int8), plan, seats)
 
     idx = np.flatnonzero(uniforms >= 1.0 - bound_c)
-    idx = idx[c.active[idx] & ((c.seats[idx] > c.seat_demand[idx]) | (c.plan[idx] > 0))]
+    idx = idx[c.active[idx]]
+    right_size = np.ceil(c.seat_demand[idx] * (1.0 + cfg.seat_headroom))
+    can = (c.seats[idx] > right_size) | (c.plan[idx] > 0)
+    idx, right_size = idx[can], right_size[can]
     util = c.seat_demand[idx] / c.seats[idx]
     depth = c.usage_depth[idx]
     keep = uniforms[idx] >= 1.0 - contraction_probability(util, depth, cfg)
-    idx = idx[keep]
-    drop_seats = c.seats[idx] > c.seat_demand[idx]
-    seats = np.where(drop_seats, c.seat_demand[idx], c.seats[idx]).astype(np.float32)
+    idx, right_size = idx[keep], right_size[keep]
+    drop_seats = c.seats[idx] > right_size
+    seats = np.where(drop_seats, right_size, c.seats[idx]).astype(np.float32)
     plan = np.where(drop_seats, c.plan[idx], c.plan[idx] - 1).astype(np.int8)
     contractions = Changes(idx, np.where(drop_seats, 0, 1).astype(np.int8), plan, seats)
     return expansions, contractions

@@ -105,6 +105,12 @@ def convert(value: Any, hint: Any, key: str, meta: Mapping[str, Any] | None = No
             raise ConfigError(key, f"{value!r} is not one of {', '.join(map(str, choices))}",
                               f"use one of {', '.join(map(str, choices))}")
         return value
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(key, f"must be a list, got {value!r}",
+                              "write it as a YAML list: [a, b] or lines starting with '- '")
+        item_hint = typing.get_args(hint)[0]
+        return [convert(v, item_hint, f"{key}.{i}", meta) for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, Mapping):
             raise ConfigError(key, f"must be a mapping of names to values, got {value!r}",

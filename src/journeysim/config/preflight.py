@@ -7,6 +7,7 @@ which would only move the error), so the command line checks them first.
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 from journeysim.config.load import ConfigError, suggest
 from journeysim.config.schema import Distribution, SimConfig
 
-GROUPS: tuple[str, ...] = ("population",)
+GROUPS: tuple[str, ...] = ("population", "journey", "catalog", "policy")
 """Config groups: a top-level key that names a file under ``conf/<group>/``."""
 
 
@@ -51,6 +52,14 @@ def _schema_child(hint: typing.Any, name: str, key: str) -> typing.Any:
         return float
     if typing.get_origin(hint) is dict:
         return typing.get_args(hint)[1]
+    if typing.get_origin(hint) is list:
+        if not name.isdigit():
+            raise ConfigError(key, "a list is indexed by position",
+                              f"write {key.rsplit('.', 1)[0]}.0 for the first item")
+        return typing.get_args(hint)[0]
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _schema_child(options[0], name, key)
     if dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
         if name not in hints:
@@ -96,8 +105,9 @@ def rewrite_overrides(argv: list[str], config_dirs: list[Path]) -> list[str]:
             out.append(arg)
             continue
         if key in GROUPS:
-            for choice in value.split(","):
-                check_group_choice(key, choice.strip(), config_dirs)
+            for choice in value.replace("[", ",").replace("]", ",").split(","):
+                if choice.strip():
+                    check_group_choice(key, choice.strip(), config_dirs)
             out.append(arg)
             continue
         check_override_key(key)

@@ -3,30 +3,16 @@
 Every key a user can write lives here, with its default, its allowed range and a short help
 text. ``journeysim.config.load`` turns a composed Hydra config into these dataclasses and
 reports the first problem with the key, the source file and the fix. ``docs/configuration.md``
-documents the same keys; ``tests/test_config_docs.py`` keeps the two in step.
+documents the same keys; ``tests/test_docs.py`` keeps the two in step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-
-def spec(default: Any = None, *, lo: float | None = None, hi: float | None = None,
-         lo_open: bool = False, hi_open: bool = False, help: str = "") -> Any:
-    """A dataclass field with a documented range ``lo <= value <= hi`` (strict where open)."""
-    meta = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help}
-    return field(default=default, metadata=meta)
-
-
-def unit_interval(default: float, help: str) -> Any:
-    """A field holding a level strictly between 0 and 1."""
-    return spec(default, lo=0.0, hi=1.0, lo_open=True, hi_open=True, help=help)
-
-
-def probability(default: float, help: str) -> Any:
-    """A field holding a probability or share in [0, 1]."""
-    return spec(default, lo=0.0, hi=1.0, help=help)
+from journeysim.config.fields import probability, spec, unit_interval
+from journeysim.config.journey_schema import CatalogConfig, JourneyConfig, PolicyConfig
 
 
 @dataclass
@@ -174,6 +160,64 @@ class MilestoneConfig:
 
 
 @dataclass
+class ChannelResponse:
+    """How customers respond to one message on a channel, at zero fatigue."""
+
+    delivery: float = probability(0.98, "probability a send is delivered")
+    attention: float = probability(0.22, "probability a delivered message is opened or viewed")
+    click: float = probability(0.12, "probability an opened message is clicked")
+    unsubscribe: float = probability(0.002, "probability a delivered message unsubscribes")
+    fatigue_weight: float = spec(1.0, lo=0.0, help="fatigue stock added per delivered message")
+
+
+@dataclass
+class ChannelResponses:
+    """Response parameters per channel."""
+
+    email: ChannelResponse = field(default_factory=ChannelResponse)
+    in_app: ChannelResponse = field(default_factory=ChannelResponse)
+    sms: ChannelResponse = field(default_factory=ChannelResponse)
+    push: ChannelResponse = field(default_factory=ChannelResponse)
+
+
+@dataclass
+class OfferResponse:
+    """Logit of converting to an offer, for a customer who clicked it."""
+
+    intercept: float = spec(-0.5, help="logit at neutral need, readiness and price")
+    need_effect: float = spec(2.0, lo=0.0, help="per unit of need (seat pressure for seats)")
+    readiness_effect: float = spec(2.0, lo=0.0, help="per unit of usage depth above 0.5")
+    price_effect: float = spec(1.5, lo=0.0, help="per unit of relative MRR increase")
+    fatigue_effect: float = spec(0.2, lo=0.0, help="per unit of total fatigue stock")
+    pressure_effect: float = spec(0.5, lo=0.0, help="per unit of recent offer pressure")
+    pressure_half_life_days: float = spec(30.0, lo=0.0, lo_open=True,
+                                          help="half-life of offer pressure (offers delivered)")
+
+
+@dataclass
+class EducationResponse:
+    """What an opened education message does."""
+
+    usage_boost: float = spec(1.0, lo=0.0, help="usage speed multiplied by 1 + boost")
+    boost_days: int = spec(14, lo=0, help="days the usage boost lasts")
+    adoption_probability: float = probability(
+        0.1, "probability a click on education makes the customer adopt the feature")
+
+
+@dataclass
+class ResponseConfig:
+    """Customer response to messages: channels, fatigue effects, offers and education."""
+
+    channels: ChannelResponses = field(default_factory=ChannelResponses)
+    attention_fatigue: float = spec(0.15, lo=0.0,
+                                    help="attention multiplied by exp(-x * channel fatigue)")
+    unsubscribe_fatigue: float = spec(0.3, lo=0.0,
+                                      help="unsubscribe multiplied by exp(x * channel fatigue)")
+    offer: OfferResponse = field(default_factory=OfferResponse)
+    education: EducationResponse = field(default_factory=EducationResponse)
+
+
+@dataclass
 class PopulationConfig:
     """The customer base and how it behaves."""
 
@@ -186,6 +230,7 @@ class PopulationConfig:
     churn_modifiers: ChurnModifiers = field(default_factory=ChurnModifiers)
     organic: OrganicConfig = field(default_factory=OrganicConfig)
     milestones: MilestoneConfig = field(default_factory=MilestoneConfig)
+    response: ResponseConfig = field(default_factory=ResponseConfig)
 
 
 @dataclass
@@ -204,6 +249,10 @@ class SimConfig:
     horizon_days: int = spec(365, lo=1, help="number of simulated days")
     progress: Literal["auto", "on", "off"] = spec(
         "auto", help="progress bar: auto shows it on a terminal for long runs")
+    start_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = spec(
+        "mon", help="weekday of day 1 (quiet days and calendar weeks)")
     population: PopulationConfig = field(default_factory=PopulationConfig)
+    journey: dict[str, JourneyConfig] = field(default_factory=dict)
+    catalog: CatalogConfig = field(default_factory=CatalogConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
-

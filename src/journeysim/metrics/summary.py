@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from journeysim.metrics.journey_summary import summarize_journeys
 from journeysim.population.state import Customers
 
 
@@ -34,8 +36,11 @@ def _revenue(c: Customers, members: np.ndarray | slice) -> dict[str, Any]:
     }
 
 
-def summarize(model: Any) -> dict[str, Any]:
-    """The summary of a finished run of ``model`` (a ``JourneyModel``), as plain JSON types."""
+def summarize(model: Any, events: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The summary of a finished run of ``model`` (a ``JourneyModel``), as plain JSON types.
+
+    ``events`` is the model's event table, if already built.
+    """
     c, f = model.customers, model.flows
     overall = _revenue(c, slice(None))
     start_cents = int(c.mrr_start.sum())
@@ -53,6 +58,9 @@ def summarize(model: Any) -> dict[str, Any]:
         "revenue_balances": balance == end_cents,
         "expansions": f.expansions,
         "contractions": f.contractions,
+        "conversions": f.conversions,
+        "sends": f.sends,
+        "unsubscribes": f.unsubscribes,
         "adoptions": f.adoptions,
         "adopted_share_start": float(adopted_start),
         "adopted_share_end": model.kpis["adopted_share"],
@@ -60,4 +68,5 @@ def summarize(model: Any) -> dict[str, Any]:
         "milestones": dict(f.milestones),
         "by_segment": {name: _revenue(c, np.flatnonzero(c.segment == i))
                        for i, name in enumerate(model.segment_names)},
+        "journeys": summarize_journeys(model.events.frame() if events is None else events),
     }

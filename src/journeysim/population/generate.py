@@ -14,7 +14,14 @@ from journeysim.behavior.usage import daily_gain, depth_at
 from journeysim.channels import CHANNELS
 from journeysim.config.schema import PopulationConfig
 from journeysim.population.distributions import sample
-from journeysim.population.state import ANNUAL, MONTHLY, PERIOD_DAYS, Customers
+from journeysim.population.state import (
+    ANNUAL,
+    LONG_AGO,
+    MONTHLY,
+    NEVER,
+    PERIOD_DAYS,
+    Customers,
+)
 
 
 def price_cents(cfg: PopulationConfig) -> np.ndarray:
@@ -79,4 +86,10 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> Customers:
         renewal_day=(period - tenure % period).astype(np.int32),
         fatigue=np.zeros((len(CHANNELS), n), np.float32),
         conditions=np.zeros(n, np.uint8),
+        addon_mrr=np.zeros(n, np.int64), discount=np.zeros(n, np.int64),
+        discount_until=np.full(n, NEVER, np.int32),
+        last_purchase_day=np.full(n, LONG_AGO, np.int32),
+        last_downgrade_day=np.full(n, LONG_AGO, np.int32),
+        boost_until=np.full(n, -1, np.int32), offer_pressure=np.zeros(n, np.float32),
+        offer_pressure_day=np.zeros(n, np.int32),
     )

@@ -18,7 +18,10 @@ CONTRACTS: tuple[str, ...] = ("monthly", "annual")
 PERIOD_DAYS = np.array([30, 365], dtype=np.int32)
 """Billing period in days by contract code: a 'month' is 30 days in the model."""
 NEVER = np.iinfo(np.int32).max
-"""``renewal_day`` of a customer who will not renew (churned)."""
+"""``renewal_day`` of a customer who will not renew (churned), and a discount without end."""
+LONG_AGO = -1_000_000
+"""Day of a purchase or contraction that never happened (far enough back for any window,
+close enough to zero that day arithmetic cannot overflow)."""
 
 
 @dataclass
@@ -50,6 +53,14 @@ class Customers:
     renewal_day: np.ndarray        # int32 day of the next renewal; NEVER once churned
     fatigue: np.ndarray            # float32 (channels, n)
     conditions: np.ndarray         # uint8 bitmask of milestone conditions currently true
+    addon_mrr: np.ndarray          # int64 cents of add-on modules
+    discount: np.ndarray           # int64 cents given off the list MRR while a discount runs
+    discount_until: np.ndarray     # int32 day the discount ends; NEVER if none or for good
+    last_purchase_day: np.ndarray  # int32 day of the last expansion; LONG_AGO if none
+    last_downgrade_day: np.ndarray  # int32 day of the last contraction; LONG_AGO if none
+    boost_until: np.ndarray        # int32 day an education boost of usage speed ends; -1 if none
+    offer_pressure: np.ndarray     # float32 decayed count of offers delivered, as of ...
+    offer_pressure_day: np.ndarray  # int32 ... this day (decay is applied when read)
 
     def __post_init__(self) -> None:
         n = len(self.segment)
@@ -67,12 +78,26 @@ class Customers:
         return self.seat_demand / self.seats
 
 
+def list_mrr(customers: Customers, idx: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
+    """MRR before discount of customers ``idx``: seats times the plan's price, plus add-ons."""
+    seats = customers.seats[idx].astype(np.int64)  # whole numbers
+    return seats * price_cents[customers.plan[idx]] + customers.addon_mrr[idx]
+
+
+def reprice(customers: Customers, idx: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
+    """Recompute the MRR of ``idx`` from their subscription; return each one's change in cents.
+
+    MRR = seats x price of the plan + add-ons - running discount.
+    """
+    new_mrr = list_mrr(customers, idx, price_cents) - customers.discount[idx]
+    delta = new_mrr - customers.mrr[idx]
+    customers.mrr[idx] = new_mrr
+    return delta
+
+
 def change_subscription(customers: Customers, idx: np.ndarray, plan: np.ndarray,
                         seats: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
     """Move customers ``idx`` to ``plan`` and ``seats``; return each one's MRR change in cents."""
-    new_mrr = seats.astype(np.int64) * price_cents[plan]  # seats are whole numbers
-    delta = new_mrr - customers.mrr[idx]
     customers.plan[idx] = plan
     customers.seats[idx] = seats
-    customers.mrr[idx] = new_mrr
-    return delta
+    return reprice(customers, idx, price_cents)

@@ -1,0 +1,1 @@
+"""Governance: caps, suppression, cooldowns, quiet days, consent, holdouts, arbitration."""

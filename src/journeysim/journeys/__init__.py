@@ -1,0 +1,1 @@
+"""Journeys: the journey language, its compilation and execution."""

@@ -1,0 +1,91 @@
+"""The customer attributes a condition may name, and how to read them for a set of customers.
+
+Every attribute is computed only for the customers a condition is evaluated on (an index
+array), so a condition over the few customers at a step costs next to nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from journeysim.behavior import fatigue
+from journeysim.behavior.milestones import MILESTONES
+from journeysim.channels import CHANNELS
+from journeysim.journeys.conditions import Attribute
+from journeysim.population.state import CONTRACTS
+
+Reader = Callable[[Any, np.ndarray], np.ndarray]
+"""Reads one attribute: ``reader(model, idx) -> values of customers idx``."""
+
+
+def _bit(bit: int) -> Reader:
+    return lambda m, idx: (m.customers.conditions[idx] >> bit) & 1 == 1
+
+
+def _row(array: str, row: int) -> Reader:
+    return lambda m, idx: getattr(m.customers, array)[row, idx]
+
+
+def _days_since(column: str) -> Reader:
+    return lambda m, idx: (m.day - getattr(m.customers, column)[idx].astype(np.int64))
+
+
+def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[Attribute, Reader]]:
+    """Every attribute with its reader, for a population with these segments and plans."""
+    table: dict[str, tuple[Attribute, Reader]] = {}
+
+    def add(name: str, kind: str, reader: Reader, doc: str,
+            categories: tuple[str, ...] = ()) -> None:
+        table[name] = (Attribute(name, kind, categories, doc), reader)
+
+    add("segment", "category", lambda m, i: m.customers.segment[i], "the customer's segment",
+        tuple(segment_names))
+    add("plan", "category", lambda m, i: m.customers.plan[i], "current plan", tuple(plan_names))
+    add("contract", "category", lambda m, i: m.customers.contract[i], "monthly or annual",
+        CONTRACTS)
+    add("tenure_days", "number", lambda m, i: m.customers.tenure_start[i] + m.day,
+        "days since the first purchase")
+    add("seats", "number", lambda m, i: m.customers.seats[i], "purchased seats (the limit)")
+    add("seat_demand", "number", lambda m, i: m.customers.seat_demand[i],
+        "people who want a seat")
+    add("seat_utilization", "number",
+        lambda m, i: m.customers.seat_demand[i] / m.customers.seats[i],
+        "seat demand / seats (above 1 when over the limit)")
+    add("usage_depth", "number", lambda m, i: m.customers.usage_depth[i], "usage depth, 0 to 1")
+    add("adopted", "bool", lambda m, i: m.customers.adopted[i], "uses the diffusing feature")
+    add("mrr", "number", lambda m, i: m.customers.mrr[i] / 100.0, "monthly recurring revenue")
+    add("days_to_renewal", "number",
+        lambda m, i: m.customers.renewal_day[i].astype(np.int64) - m.day,
+        "days until the next renewal")
+    add("days_since_purchase", "number", _days_since("last_purchase_day"),
+        "days since the last expansion (very large if none)")
+    add("days_since_downgrade", "number", _days_since("last_downgrade_day"),
+        "days since the last contraction (very large if none)")
+    add("fatigue", "number", lambda m, i: fatigue.total(m.customers.fatigue, i),
+        "fatigue stock summed over channels")
+    for row, channel in enumerate(CHANNELS):
+        add(f"consent_{channel}", "bool", _row("consent", row), f"reachable by {channel}")
+        add(f"fatigue_{channel}", "number", _row("fatigue", row), f"{channel} fatigue stock")
+    for bit, milestone in enumerate(MILESTONES):
+        add(milestone, "bool", _bit(bit), f"the {milestone} condition holds now")
+    return table
+
+
+class AttributeReader:
+    """Reads attributes of a live model for index sets, as conditions ask for them."""
+
+    def __init__(self, model: Any, table: dict[str, tuple[Attribute, Reader]]) -> None:
+        self.model = model
+        self.table = table
+
+    @property
+    def attributes(self) -> dict[str, Attribute]:
+        """The attribute declarations, for compiling conditions."""
+        return {name: attribute for name, (attribute, _) in self.table.items()}
+
+    def lookup(self, idx: np.ndarray) -> Callable[[str], np.ndarray]:
+        """A lookup function for the customers ``idx``."""
+        return lambda name: self.table[name][1](self.model, idx)
