@@ -7,6 +7,7 @@ mistake stops before the run with one message naming the file, the key and the f
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ def source_of(key: str) -> str:
     hc = HydraConfig.get()
     for override in hc.overrides.task:
         name = override.split("=", 1)[0].lstrip("+~")
-        if name not in GROUPS and (key == name or key.startswith(name + ".")):
+        related = key == name or key.startswith(name + ".") or name.startswith(key + ".")
+        if name not in GROUPS and related:
             return f"command-line override '{override.lstrip('+')}'"
     parts = key.split(".")
     group = parts[0]
@@ -78,14 +80,23 @@ def source_of(key: str) -> str:
     return name
 
 
+def _discard_empty_run_dir() -> None:
+    """Remove the run directory Hydra made for a run that a config error stopped."""
+    out = Path(HydraConfig.get().runtime.output_dir)
+    if out.is_dir() and {p.name for p in out.iterdir()} <= {".hydra"}:
+        shutil.rmtree(out)
+
+
 def _validated(cfg: DictConfig) -> SimConfig:
     try:
         sim = load(OmegaConf.to_container(cfg, resolve=True))
         compile_scenario(sim)
         return sim
     except ConfigError as err:
+        _discard_empty_run_dir()
         fail(source_of(err.key), err.key, err.problem, err.fix)
     except OmegaConfBaseException as err:
+        _discard_empty_run_dir()
         key = getattr(err, "full_key", None) or None
         fail(source_of(key) if key else "the composed config", key,
              str(err).splitlines()[0], "fix the ${...} interpolation or quote the value")

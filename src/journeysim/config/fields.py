@@ -7,9 +7,15 @@ from typing import Any
 
 
 def spec(default: Any = None, *, lo: float | None = None, hi: float | None = None,
-         lo_open: bool = False, hi_open: bool = False, help: str = "") -> Any:
-    """A dataclass field with a documented range ``lo <= value <= hi`` (strict where open)."""
-    meta = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help}
+         lo_open: bool = False, hi_open: bool = False, help: str = "",
+         required: bool = False) -> Any:
+    """A dataclass field with a documented range ``lo <= value <= hi`` (strict where open).
+
+    A ``required`` key must be written whenever its section is (the default serves only
+    configs built in code).
+    """
+    meta = {"lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open, "help": help,
+            "required": required}
     return field(default=default, metadata=meta)
 
 

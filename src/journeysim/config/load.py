@@ -141,6 +141,10 @@ def build[T](cls: type[T], data: Any, path: str = "") -> T:
     for name in data:
         if name not in fields:
             raise ConfigError(_join(path, str(name)), "unknown key", suggest(str(name), fields))
+    for name, f in fields.items():
+        if f.metadata.get("required") and name not in data:
+            raise ConfigError(_join(path, name), "is missing",
+                              f"add {name}: <value> ({f.metadata.get('help', '')})")
     hints = typing.get_type_hints(cls)
     kwargs = {name: convert(data[name], hints[name], _join(path, name), fields[name].metadata)
               for name in fields if name in data}
@@ -169,6 +173,13 @@ def _check_population(cfg: SimConfig) -> None:
     if not pop.segments:
         raise ConfigError("population.segments", "no segments are defined",
                           "add at least one segment with a share")
+    names, prices = list(pop.plans), [plan.price_per_seat for plan in pop.plans.values()]
+    for i in range(1, len(prices)):
+        if prices[i] < prices[i - 1]:
+            name = names[i]
+            raise ConfigError(f"population.plans.{name}.price_per_seat",
+                              f"plans must be written cheapest first, but {name} costs less "
+                              "than the plan before it", "reorder the plans by price")
     _check_shares({name: seg.share for name, seg in pop.segments.items()}, "population.segments")
     for name, seg in pop.segments.items():
         key = f"population.segments.{name}"

@@ -33,8 +33,8 @@ class Distribution:
 class BetaParams:
     """Shape parameters of a Beta distribution (both > 0)."""
 
-    a: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape a (> 0)")
-    b: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape b (> 0)")
+    a: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape a (> 0)", required=True)
+    b: float = spec(1.0, lo=0.0, lo_open=True, help="Beta shape b (> 0)", required=True)
 
 
 @dataclass
@@ -104,7 +104,7 @@ class AdoptionConfig:
     p: float = spec(0.03, lo=0.0, hi=1.0, lo_open=True,
                     help="innovation coefficient per period")
     q: float = spec(0.38, lo=0.0, help="imitation coefficient per period")
-    period_days: float = spec(30.0, lo=0.0, lo_open=True, help="days in one Bass period")
+    period_days: float = spec(91.0, lo=0.0, lo_open=True, help="days in one Bass period")
     scope: Literal["segment", "base"] = spec(
         "segment", help="peers counted in F: the customer's segment or the whole base")
 
@@ -129,8 +129,8 @@ class ChurnModifiers:
 class OrganicConfig:
     """Expansion and contraction that happen without any marketing."""
 
-    expansion_per_month: float = probability(
-        0.012, "monthly expansion probability of a customer at utilisation 1 and depth 0.5")
+    expansion_per_month: float = spec(
+        0.06, lo=0.0, help="monthly expansion rate at utilisation 1, depth 0.5, not adopted")
     utilization_effect: float = spec(2.5, lo=0.0, help="log-rate per unit of seat utilisation")
     utilization_cap: float = spec(1.25, lo=1.0,
                                   help="utilisation beyond which the need to expand stops rising")
@@ -139,9 +139,9 @@ class OrganicConfig:
     seat_trigger: float = spec(0.9, lo=0.0, lo_open=True,
                                help="utilisation at which an expansion buys seats, not a tier")
     seat_headroom: float = spec(0.2, lo=0.0, help="extra share of seats bought over demand")
-    contraction_per_month: float = probability(
-        0.006, "monthly contraction probability at depth 0.5 with no idle seats")
-    idle_seat_effect: float = spec(3.0, lo=0.0, help="log-rate per unit of idle-seat share")
+    contraction_per_month: float = spec(
+        0.003, lo=0.0, help="monthly contraction rate at depth 0.5 with no idle seats")
+    idle_seat_effect: float = spec(1.5, lo=0.0, help="log-rate per unit of idle-seat share")
     low_depth_effect: float = spec(2.0, lo=0.0, help="log-rate per unit of depth below 0.5")
 
 

@@ -32,9 +32,42 @@ def format_summary(s: dict[str, Any]) -> str:
     width = max(len(label) for label, _ in rows)
     lines = [f"journeysim: {h} days, seed {s['seed']}"]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+    if s.get("conversions") or s.get("journeys"):
+        lines.append(f"  {'Journey sends':<{width}}  {s['sends']:,} sent, {s['conversions']:,} "
+                     f"conversions, {s['unsubscribes']:,} unsubscribes")
     lines.append("  By segment:")
     for name, seg in s["by_segment"].items():
         lines.append(f"    {name:<12} {seg['customers_end']:>8,} customers  "
                      f"MRR {_money(seg['mrr_end']):>12}  NRR {_pct(seg['nrr']):>6}  "
                      f"GRR {_pct(seg['grr']):>6}")
+    lines += _journeys(s.get("journeys", {}))
     return "\n".join(lines)
+
+
+JOURNEY_COLUMNS = ("arm", "entrants", "sent", "suppr.", "deliv.", "opened", "clicked", "conv.",
+                   "conv. MRR", "unsubs", "churned", "lift exp.", "lift MRR/entr.")
+
+
+def _journeys(journeys: dict[str, Any]) -> list[str]:
+    """One table per journey: a row per arm, with the naive lift against the holdout."""
+    lines = []
+    for name, journey in journeys.items():
+        rows = [JOURNEY_COLUMNS]
+        for arm, a in journey["arms"].items():
+            funnel = a["funnel"]
+            lift = journey["naive_lift_vs_holdout"].get(arm)
+            mrr = sum(o["mrr_change"] for o in a["conversions_by_offer"].values())
+            rows.append((
+                arm, f"{a['entrants']:,}", f"{funnel['send']:,}",
+                f"{sum(a['suppressed_by_reason'].values()):,}", f"{funnel['deliver']:,}",
+                f"{funnel['open']:,}", f"{funnel['click']:,}", f"{funnel['convert']:,}",
+                f"{mrr:+,.0f}", f"{a['unsubscribes']:,}", f"{a['entrants_churned']:,}",
+                f"{100 * lift['expanded_share']:+.1f} pts" if lift else "",
+                f"{lift['net_mrr_change_per_entrant']:+,.1f}" if lift else ""))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(JOURNEY_COLUMNS))]
+        lines.append(f"  Journey {name} (lift: naive, arm minus holdout):")
+        for row in rows:
+            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
+                                                                            strict=True)]
+            lines.append("    " + "  ".join(cells))
+    return lines
