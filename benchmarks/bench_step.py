@@ -188,13 +188,13 @@ def _default_repeats(size: int) -> int:
     return 3 if size <= 100_000 else 2
 
 
-def _print_table(vector: list[dict[str, Any]], agent: dict[str, Any]) -> None:
+def _print_table(vector: list[dict[str, Any]], agent: dict[str, Any] | None) -> None:
     head = (f"{'model':<10} {'customers':>10} {'days':>5} {'reps':>4} {'build s':>8} "
             f"{'step s best':>11} {'step s med':>10} {'M cust-days/s best':>18} "
             f"{'(median)':>9} {'us/cust-day':>11} {'peak RSS MB':>11}")
     print(head)
     print("-" * len(head))
-    for r in [*vector, agent]:
+    for r in [*vector, *([agent] if agent else [])]:
         name = "per-agent" if r["kind"] == "agent" else "vectorised"
         rss = r.get("peak_rss_timed_mb", r["peak_rss_mb"])  # before the check's extra runs
         print(f"{name:<10} {r['size']:>10,} {r['days']:>5} {r['repeats']:>4} "
@@ -298,9 +298,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--check-seeds", type=int, default=None,
                    help="extra seeds of the vectorised daily draws for the check's spread "
                         "(default 9)")
-    p.add_argument("--with-journeys", action="store_true",
-                   help="time the vectorised model with the default config's journeys (the "
-                        "per-agent model has none; by default both run the core model only)")
+    p.add_argument("--no-journeys", action="store_true",
+                   help="skip the runs with the default config's journeys (by default each "
+                        "size also runs with them, to report the cost of journeys)")
     p.add_argument("--quick", action="store_true",
                    help="tiny smoke run (1,000 customers, 20 days) that takes a few seconds")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         repeats = args.repeats or _default_repeats(size)
         replicas = args.check_seeds if check_in_vector and size == args.check_size else 0
         specs.append({"kind": "vector", "size": size, "days": args.days, "repeats": repeats,
-                      "replicas": replicas, "with_journeys": args.with_journeys,
+                      "replicas": replicas, "with_journeys": False,
                       "label": f"vectorised: {size:>9,} customers x {args.days} days, "
                                f"{repeats} repeat(s)"
                                + (f" + {replicas} check seeds" if replicas else "")})
@@ -354,7 +354,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         specs.append({"kind": "agent", "size": args.check_size, "days": args.check_days,
                       "label": f"per-agent (check only): {args.check_size:,} customers x "
                                f"{args.check_days} days"})
+    journey_sizes = [] if args.no_journeys else args.sizes
+    for size in journey_sizes:
+        repeats = args.repeats or _default_repeats(size)
+        specs.append({"kind": "vector", "size": size, "days": args.days, "repeats": repeats,
+                      "replicas": 0, "with_journeys": True,
+                      "label": f"with journeys: {size:>9,} customers x {args.days} days, "
+                               f"{repeats} repeat(s)"})
     results = _run_workers(specs, together=args.quick)
+    journeys = [_summarise(r) for r in results[len(results) - len(journey_sizes):]]
+    results = results[:len(results) - len(journey_sizes)]
     n = len(args.sizes)
     vector = [_summarise(r) for r in results[:n]]
     agent = _summarise(results[n])
@@ -367,6 +376,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           "median of the repeats)\n")
     _print_table(vector, agent)
     within = "within" if agent["step_best_s"] <= AGENT_BUDGET_S else "OVER"
+    ratios: dict[str, float] = {}
     print(f"\nThe per-agent model ran {agent['size']:,} customers x {agent['days']} days once, "
           f"in {agent['step_best_s']:.1f} s ({within} the ~{AGENT_BUDGET_S:.0f} s budget; "
           "choose --agent-days to fit).")
@@ -376,11 +386,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.quick:
         print("(Quick run: every measurement shared one process, so memory is not per size, "
               "and sizes this small time overheads, not the step.)")
-    if any(r.get("journeys_active") for r in vector):
-        print("NOTE: the vectorised runs include journeys (--with-journeys); the per-agent "
-              "model has none, so the speed-up below is not like for like.")
+    if journeys:
+        print("\nWith the default config's journeys (seat_expansion and annual_plan under the "
+              "default policy):\n")
+        _print_table(journeys, None)
+        print("\nCost of journeys (core customer-days per second / with journeys, best runs):")
+        for core, journey in zip(vector, journeys, strict=True):
+            cost = core["customer_days_per_s_best"] / journey["customer_days_per_s_best"]
+            ratios[f"core_vs_journeys_{core['size']}"] = cost
+            print(f"  {core['size']:>9,} customers: {cost:.2f}x slower with journeys")
 
-    ratios: dict[str, float] = {}
     agent_rate = agent["customer_days_per_s_best"]
     same = [r for r in vector if r["size"] == agent["size"]]
     if same:
@@ -391,7 +406,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         largest["customer_days_per_s_best"] / agent_rate
     print("\nSpeed-up, vectorised over per-agent (customer-days per second, best runs):")
     for name, value in ratios.items():
-        print(f"  {name}: {value:,.1f}x")
+        if name.startswith("vectorised_"):
+            print(f"  {name}: {value:,.1f}x")
 
     check = _check(check_vector, agent_check_stats, args.check_size, args.check_days)
     elapsed = time.perf_counter() - started
@@ -401,7 +417,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     payload = {"benchmark": "daily_step", "quick": args.quick,
                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": _machine(),
                "load_average_start": load_start, "load_average_end": _load(),
-               "total_s": elapsed, "vectorised": vector, "per_agent": agent,
+               "total_s": elapsed, "vectorised": vector, "with_journeys": journeys,
+               "per_agent": agent,
                "ratios": ratios, "check": check}
     if args.json:
         _write_json(args.json, payload)

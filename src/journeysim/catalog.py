@@ -66,6 +66,10 @@ def compile_catalog(cfg: CatalogConfig, attributes: Mapping[str, Attribute]) -> 
                     raise ConfigError(f"{key}.includes", f"'{part}' is not a non-bundle offer",
                                       suggest(part, [n for n, x in cfg.offers.items()
                                                      if x.kind != "bundle"]))
+            for own in ("seats", "addon_mrr", "cover_demand"):
+                if getattr(o, own):
+                    raise ConfigError(f"{key}.{own}", f"a bundle takes {own} from its offers",
+                                      f"remove {own} here and set it on the included offer")
         elif o.includes:
             raise ConfigError(f"{key}.includes", f"only a bundle includes offers, not {o.kind}",
                               "remove includes, or make the offer kind: bundle")

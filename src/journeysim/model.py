@@ -86,6 +86,7 @@ class JourneyModel(mesa.Model):
         self.today = Flows()
         self.signals: dict[str, np.ndarray] = {name: np.zeros(0, np.int64)
                                                for name in milestones.MILESTONES}
+        self.last_discount_end = -1  # no discount with an end runs past this day
         self._churned_totals = np.zeros(3)  # depth, utilisation, over-limit: frozen at churn
 
         self._retention = fatigue.daily_retention(
@@ -201,6 +202,8 @@ class JourneyModel(mesa.Model):
                 self.today.contractions = len(idx)
 
     def _end_discounts(self, day: int) -> None:
+        if day > self.last_discount_end:
+            return
         c = self.customers
         ending = np.flatnonzero(c.discount_until == day)
         ending = ending[c.active[ending]]

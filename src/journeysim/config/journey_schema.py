@@ -126,7 +126,8 @@ class CapRule:
     max_sends: int = spec(1, lo=0, help="sends allowed per window")
     days: int = spec(7, lo=1, help="window length in days")
     window: Literal["rolling", "calendar"] = spec(
-        "rolling", help="rolling: any run of `days` days; calendar: fixed blocks from day 0")
+        "rolling",
+        help="rolling: any run of `days` days; calendar: blocks from day 1 (weeks from Monday)")
 
 
 @dataclass

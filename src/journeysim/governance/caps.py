@@ -42,7 +42,8 @@ class CapLedger:
         return (day - 1 + offset) // rule.days
 
     def allowed(self, ids: np.ndarray, channel: np.ndarray, day: int) -> np.ndarray:
-        """Whether one more send to each of ``ids`` (distinct) on ``channel`` fits every rule."""
+        """Whether one more send to each of ``ids`` on ``channel`` fits every rule (each request
+        is checked alone against the history; ``ids`` may repeat)."""
         ok = np.ones(len(ids), bool)
         for i, rule in enumerate(self.rules):
             hit = self._applies(rule, channel)

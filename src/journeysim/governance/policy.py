@@ -3,9 +3,10 @@
 A send request is refused, with the first reason that applies, for: a customer in the
 journey's holdout; in the global control group; without consent on the channel (never given,
 or unsubscribed); not eligible for the offer; within the post-purchase suppression; within the
-cooldown after a contraction; on a quiet day of the channel. Among what is left, arbitration
-keeps one message per customer per day, from the journey of highest priority (ties: the journey
-listed first). Frequency caps then refuse what exceeds any rule. What each refusal does to the
+cooldown after a contraction; on a quiet day of the channel; when one more send would exceed a
+frequency cap. Among what is left, arbitration keeps one message per customer per day, from the
+journey of highest priority (ties: the journey listed first), so a capped journey never costs
+another journey its slot. What each refusal does to the
 customer's journey: quiet days follow ``on_quiet_day``, arbitration and caps ``on_capped``
 (skip and advance, defer to the next day up to ``defer_max_days``, or exit), everything else
 skips the step.
@@ -77,17 +78,16 @@ class Governance:
                "post_purchase")
         refuse(day - c.last_downgrade_day[r.ids] < cfg.cooldown_after_downgrade_days, "cooldown")
         refuse(self._quiet[r.channel, self.weekday(day)], "quiet_day")
-
         open_ = np.flatnonzero(reason == SENT)
+        fits = self.ledger.allowed(r.ids[open_], r.channel[open_], day)
+        reason[open_[~fits]] = REASONS.index("frequency_cap")
+
+        open_ = open_[fits]
         order = open_[np.lexsort((r.journey[open_], -r.priority[open_], r.ids[open_]))]
         first = np.ones(len(order), bool)
         first[1:] = r.ids[order][1:] != r.ids[order][:-1]
         reason[order[~first]] = REASONS.index("arbitration")
-
-        winners = order[first]
-        fits = self.ledger.allowed(r.ids[winners], r.channel[winners], day)
-        reason[winners[~fits]] = REASONS.index("frequency_cap")
-        sent = winners[fits]
+        sent = order[first]
         self.ledger.record(r.ids[sent], r.channel[sent], day)
 
         action = np.full(len(r.ids), ADVANCE, np.int8)

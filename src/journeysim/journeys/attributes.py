@@ -57,6 +57,8 @@ def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[
     add("usage_depth", "number", lambda m, i: m.customers.usage_depth[i], "usage depth, 0 to 1")
     add("adopted", "bool", lambda m, i: m.customers.adopted[i], "uses the diffusing feature")
     add("mrr", "number", lambda m, i: m.customers.mrr[i] / 100.0, "monthly recurring revenue")
+    add("addon_mrr", "number", lambda m, i: m.customers.addon_mrr[i] / 100.0,
+        "monthly price of the add-on modules bought")
     add("days_to_renewal", "number",
         lambda m, i: m.customers.renewal_day[i].astype(np.int64) - m.day,
         "days until the next renewal")

@@ -132,6 +132,11 @@ class Condition:
     _evaluate: Evaluator | None = field(repr=False, compare=False)
     _constant: bool = field(default=False, repr=False, compare=False)
 
+    @property
+    def constant(self) -> bool | None:
+        """The value of a condition that reads no attribute (``true``, ``false``), else None."""
+        return self._constant if self._evaluate is None else None
+
     def __call__(self, lookup: Callable[[str], np.ndarray], size: int) -> np.ndarray:
         """Evaluate the condition for ``size`` customers.
 

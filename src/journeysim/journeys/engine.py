@@ -28,7 +28,7 @@ from journeysim.behavior.usage import daily_gain
 from journeysim.channels import CHANNELS
 from journeysim.governance.policy import ADVANCE, LEAVE, REASONS, SENT, STAY, Governance, Requests
 from journeysim.journeys.attributes import AttributeReader
-from journeysim.journeys.runner import JourneyRunner
+from journeysim.journeys.runner import OUTSIDE, JourneyRunner
 from journeysim.journeys.spec import CONTENTS, CompiledJourney
 from journeysim.population.state import MONTHLY
 from journeysim.rng import keyed_uniforms, stream
@@ -61,15 +61,16 @@ class JourneyEngine:
         self.model = model
         c = model.customers
         self.offers = list(offers.values())
-        self.offer_names = list(offers)
-        self.runners = [
-            JourneyRunner(j, i, stream(model.cfg.seed, f"journey:{j.name}").random(c.size),
-                          model.events, reader.lookup)
-            for i, j in enumerate(journeys)]
+        self.offer_names = tuple(offers)
         self.governance = Governance(model.cfg.policy, c,
                                      stream(model.cfg.seed, "global_control").random(c.size),
                                      first_weekday)
+        self.runners = [
+            JourneyRunner(j, i, stream(model.cfg.seed, f"journey:{j.name}").random(c.size),
+                          model.events, reader.lookup, self.governance.in_control)
+            for i, j in enumerate(journeys)]
         self._lookup = reader.lookup
+        self._last_boost_end = -1  # no boost runs past this day
 
     def run_day(self, day: int) -> None:
         """The journey phase of ``day`` (see the module docstring)."""
@@ -89,17 +90,15 @@ class JourneyEngine:
         self._move_on(batch, action, converted, unsubscribed, day)
 
     def _batch(self, parked: list[np.ndarray]) -> Batch:
+        """The parked customers of every journey as one batch, per journey and arm."""
         parts = []
         for runner, ids in zip(self.runners, parked, strict=True):
-            if not len(ids):
-                continue
-            arm_program = [runner.program(a) for a in runner.arm[ids]]
-            step = runner.step[ids]
-            parts.append(Batch(
-                ids=ids, runner=np.full(len(ids), runner.index), step=step,
-                channel=np.array([p.channel[s] for p, s in zip(arm_program, step, strict=True)]),
-                content=np.array([p.content[s] for p, s in zip(arm_program, step, strict=True)]),
-                offer=np.array([p.offer[s] for p, s in zip(arm_program, step, strict=True)])))
+            for arm in np.unique(runner.arm[ids]):
+                group = ids[runner.arm[ids] == arm]
+                program, step = runner.program(arm), runner.step[group]
+                parts.append(Batch(ids=group, runner=np.full(len(group), runner.index),
+                                   step=step, channel=program.channel[step],
+                                   content=program.content[step], offer=program.offer[step]))
         if not parts:
             empty = np.zeros(0, np.int64)
             return Batch(empty, empty, empty, empty, empty, empty)
@@ -116,16 +115,16 @@ class JourneyEngine:
             offer = self.offers[o]
             offer_ok[rows] = offer.eligibility(self._lookup(ids), len(ids)) \
                 & catalog.applicable(offer, c, ids, top_plan)
-        runners = self.runners
-        return Requests(
-            ids=b.ids, journey=b.runner,
-            priority=np.array([runners[r].journey.priority for r in b.runner], np.int64),
-            channel=b.channel,
-            holdout=np.array([runners[r].arm[i] == runners[r].holdout_arm
-                              for r, i in zip(b.runner, b.ids, strict=True)], bool),
-            offer_ok=offer_ok,
-            deferred_days=np.array([day - runners[r].since[i]
-                                    for r, i in zip(b.runner, b.ids, strict=True)]))
+        holdout = np.zeros(len(b.ids), bool)
+        deferred = np.zeros(len(b.ids), np.int64)
+        for runner in self.runners:
+            rows = b.runner == runner.index
+            holdout[rows] = runner.arm[b.ids[rows]] == runner.holdout_arm
+            deferred[rows] = day - runner.since[b.ids[rows]]
+        priority = np.array([r.journey.priority for r in self.runners], np.int64)
+        return Requests(ids=b.ids, journey=b.runner, priority=priority[b.runner],
+                        channel=b.channel, holdout=holdout, offer_ok=offer_ok,
+                        deferred_days=deferred)
 
     def _emit(self, day: int, event: str, b: Batch, rows: np.ndarray,
               per_row: dict[str, Any] | None = None, delta: np.ndarray | None = None) -> None:
@@ -166,8 +165,10 @@ class JourneyEngine:
         self._emit(day, "send", b, sent)
         self._emit(day, "suppressed", b, refused, {"detail": (REASONS, reason[refused])})
 
-    def _respond(self, b: Batch, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Responses to what was sent; returns the customers who converted and unsubscribed."""
+    def _respond(self, b: Batch, day: int) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                    tuple[np.ndarray, np.ndarray]]:
+        """Responses to what was sent; returns who converted (ids, offers) and who
+        unsubscribed (ids, channels)."""
         m = self.model
         c, cfg, seed = m.customers, m.cfg.population.response, m.cfg.seed
         ids, ch = b.ids, b.channel
@@ -195,6 +196,8 @@ class JourneyEngine:
         edu = cfg.education
         c.usage_gain[boosted] = daily_gain(c.usage_speed[boosted] * (1.0 + edu.usage_boost))
         c.boost_until[boosted] = day + edu.boost_days
+        if len(boosted):
+            self._last_boost_end = day + edu.boost_days
         adopt = clicked & education & (draw("adopt") < edu.adoption_probability)
         m.mark_adopted(ids[adopt & ~c.adopted[ids]], day, "education")
 
@@ -203,7 +206,7 @@ class JourneyEngine:
         converted = self._convert(b, every[clicked & (b.content == OFFER)], pressure, day)
         c.offer_pressure[ids[offered]] = pressure[offered] + 1.0
         c.offer_pressure_day[ids[offered]] = day
-        return converted, ids[unsubscribed]
+        return converted, (ids[unsubscribed], ch[unsubscribed])
 
     def _pressure(self, ids: np.ndarray, day: int) -> np.ndarray:
         c = self.model.customers
@@ -212,7 +215,7 @@ class JourneyEngine:
         return c.offer_pressure[ids] * 2.0 ** (-age / half_life)
 
     def _convert(self, b: Batch, rows: np.ndarray, pressure: np.ndarray, day: int) -> np.ndarray:
-        """Conversions among offer clickers ``rows`` of ``b``; returns who converted."""
+        """Conversions among offer clickers ``rows`` of ``b``; returns (ids, offers)."""
         m = self.model
         c, cfg = m.customers, m.cfg.population
         booked: dict[str, list[np.ndarray]] = {k: [] for k in (
@@ -238,10 +241,12 @@ class JourneyEngine:
             booked["seats_after"].append(q.seats)
             switching = q.idx[q.annual & (c.contract[q.idx] == MONTHLY)]
             catalog.apply(q, offer, c, day)
+            if offer.discount > 0 and offer.discount_days:
+                m.last_discount_end = max(m.last_discount_end, day + offer.discount_days)
             m.switch_to_annual(switching, day)
             c.last_purchase_day[q.idx] = day
         if not booked["rows"]:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         done = {k: np.concatenate(v) for k, v in booked.items()}
         kinds = [offer.kind for offer in self.offers]
         self._emit(day, "convert", b, done["rows"], {
@@ -250,29 +255,31 @@ class JourneyEngine:
             "plan_after": (m.plan_names, done["plan_after"]),
             "seats_before": done["seats_before"], "seats_after": done["seats_after"]},
             delta=done["delta"])
-        return b.ids[done["rows"]]
+        return b.ids[done["rows"]], b.offer[done["rows"]]
 
-    def _move_on(self, b: Batch, action: np.ndarray, converted: np.ndarray,
-                 unsubscribed: np.ndarray, day: int) -> None:
+    def _move_on(self, b: Batch, action: np.ndarray, converted: tuple[np.ndarray, np.ndarray],
+                 unsubscribed: tuple[np.ndarray, np.ndarray], day: int) -> None:
+        """Apply each request's action; conversions and unsubscribes end the journeys whose
+        exit criteria ask for it (a conversion to one of the journey's offers, an unsubscribe
+        from one of its channels), whether or not they sent today's message."""
         for runner in self.runners:
+            j = runner.journey
+            if j.exit_on_conversion:
+                ids, offers = converted
+                runner.leave(ids[np.isin(offers, list(j.offers))], day, "converted")
+            if j.exit_on_unsubscribe:
+                ids, channels = unsubscribed
+                runner.leave(ids[np.isin(channels, list(j.channels))], day, "unsubscribed")
             rows = np.flatnonzero(b.runner == runner.index)
             ids, act = b.ids[rows], action[rows]
-            j = runner.journey
-            gone = np.zeros(len(ids), bool)
-            if j.exit_on_conversion:
-                gone |= np.isin(ids, converted)
-                runner.leave(ids[np.isin(ids, converted)], day, "converted")
+            gone = runner.step[ids] == OUTSIDE
             runner.leave(ids[~gone & (act == LEAVE)], day, "capped")
-            runner.wake[ids[~gone & (act == STAY)]] = day + 1
+            runner.wake_at(ids[~gone & (act == STAY)], day + 1)
             onward = ids[~gone & (act == ADVANCE)]
             for arm in np.unique(runner.arm[onward]):
                 group = onward[runner.arm[onward] == arm]
                 runner.move(group, runner.program(arm).next[runner.step[group]], day)
             runner.advance(day, onward, sends_allowed=False)
-            if j.exit_on_unsubscribe and len(unsubscribed):
-                members = unsubscribed[runner.step[unsubscribed] >= 0]
-                uses = np.isin(b.channel[np.isin(b.ids, members)], list(j.channels))
-                runner.leave(b.ids[np.isin(b.ids, members)][uses], day, "unsubscribed")
 
     def leave_all(self, ids: np.ndarray, day: int, reason: str) -> None:
         """Take ``ids`` out of every journey they are in."""
@@ -280,6 +287,8 @@ class JourneyEngine:
             runner.leave(ids, day, reason)
 
     def _end_boosts(self, day: int) -> None:
+        if day > self._last_boost_end:
+            return
         c = self.model.customers
         ending = np.flatnonzero(c.boost_until == day)
         ending = ending[c.active[ending]]

@@ -9,6 +9,7 @@ reached after another one that day waits for the next day).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,9 @@ from journeysim.journeys.spec import (
 from journeysim.metrics.events import EventLog
 
 OUTSIDE = -1
+"""``step`` of a customer who is not in the journey."""
+NOT_DUE = np.iinfo(np.int32).max
+"""``wake`` of a customer who is not in the journey."""
 Lookup = Callable[[np.ndarray], Callable[[str], np.ndarray]]
 
 
@@ -35,7 +39,7 @@ class JourneyRunner:
     """State of every customer in one journey, and its daily execution."""
 
     def __init__(self, journey: CompiledJourney, index: int, arm_draws: np.ndarray,
-                 events: EventLog, lookup: Lookup) -> None:
+                 events: EventLog, lookup: Lookup, in_control: np.ndarray) -> None:
         n = len(arm_draws)
         self.journey = journey
         self.index = index
@@ -43,14 +47,37 @@ class JourneyRunner:
         self.lookup = lookup
         self.step = np.full(n, OUTSIDE, np.int32)
         self.since = np.zeros(n, np.int32)      # day the current step was reached
-        self.wake = np.zeros(n, np.int32)       # day the customer is next due
+        self.wake = np.full(n, NOT_DUE, np.int32)  # day the customer is next due
         self.entered = np.full(n, -1, np.int32)
         self.exited = np.full(n, -1, np.int32)
         self.entries = np.zeros(n, np.int32)
         self.arm = _assign_arms(arm_draws, journey.holdout, journey.variant_weights)
+        self.in_control = in_control  # the global control group: no contact of any kind
         self.holdout_arm = len(journey.variant_names)
         self.arm_labels = (*journey.variant_names, "holdout")
         self._when_before = np.zeros(n, bool)
+        self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)  # day -> who is due
+        self._slot = np.zeros(n, np.int32)  # scratch for removing repeated bookings
+
+    def wake_at(self, ids: np.ndarray, day: int | np.ndarray) -> None:
+        """Make ``ids`` due on ``day`` (one day, or one per customer)."""
+        self.wake[ids] = day
+        if np.isscalar(day):
+            self._calendar[int(day)].append(ids)
+        else:
+            for d in np.unique(day):
+                self._calendar[int(d)].append(ids[day == d])
+
+    def due(self, day: int) -> np.ndarray:
+        """Customers due on ``day`` (from the calendar, not a scan of everyone)."""
+        booked = self._calendar.pop(day, [])
+        if not booked:
+            return np.zeros(0, np.int64)
+        ids = np.concatenate(booked)
+        ids = ids[self.wake[ids] == day]
+        position = np.arange(len(ids), dtype=np.int32)
+        self._slot[ids] = position  # one slot per customer: the last booking wins
+        return ids[self._slot[ids] == position]
 
     def program(self, arm: int) -> Program:
         """The steps a customer of ``arm`` follows (the holdout follows the first variant)."""
@@ -68,12 +95,15 @@ class JourneyRunner:
         """Take ``ids`` out of the journey."""
         ids = ids[self.step[ids] != OUTSIDE]
         self.step[ids] = OUTSIDE
+        self.wake[ids] = NOT_DUE
         self.exited[ids] = day
         self._log(day, "exit", ids, detail=reason)
 
     def check_exits(self, day: int) -> None:
         """Exit criteria: members meeting the exit condition leave (churned customers left on
         their churn day, converted and unsubscribed ones when it happened)."""
+        if self.journey.exit_when.constant is False:
+            return
         members = self.members()
         if len(members):
             hit = self.journey.exit_when(self.lookup(members), len(members))
@@ -87,13 +117,11 @@ class JourneyRunner:
             candidates = candidates[active[candidates]]
             candidates = candidates[j.when(self.lookup(candidates), len(candidates))]
             fresh = np.ones(len(candidates), bool)
-        else:
-            everyone = np.flatnonzero(active)
-            holds = j.when(self.lookup(everyone), len(everyone))
-            candidates = everyone[holds]
+        else:  # evaluated on everyone at once: whole columns, no gathers
+            holds = j.when(self.lookup(slice(None)), len(active)) & active
+            candidates = np.flatnonzero(holds)
             fresh = ~self._when_before[candidates]
-            self._when_before[:] = False
-            self._when_before[candidates] = True
+            self._when_before = holds
         outside = self.step[candidates] == OUTSIDE
         candidates, fresh = candidates[outside], fresh[outside]
         first = self.entries[candidates] == 0
@@ -116,7 +144,7 @@ class JourneyRunner:
         """Put ``ids`` at step ``target``, due today."""
         self.step[ids] = target
         self.since[ids] = day
-        self.wake[ids] = day
+        self.wake_at(ids, day)
         for arm in np.unique(self.arm[ids]):
             group = ids[self.arm[ids] == arm]
             self._log(day, "step", group, step=(self.program(arm).names, self.step[group]))
@@ -127,8 +155,7 @@ class JourneyRunner:
         Returns the customers parked at a send step today, waiting for governance.
         """
         if ids is None:
-            members = self.members()
-            ids = members[self.wake[members] <= day]
+            ids = self.due(day)
         requests = []
         for _ in range(max(len(p.names) for p in self.journey.programs) + 2):
             if not len(ids):
@@ -152,11 +179,11 @@ class JourneyRunner:
             if sends_allowed:
                 requests.append(ids)
             else:
-                self.wake[ids] = day + 1
+                self.wake_at(ids, day + 1)
             return ids[:0]
         if kind == WAIT:
             arrived = self.since[ids] == day
-            self.wake[ids[arrived]] = day + p.days[step]
+            self.wake_at(ids[arrived], day + p.days[step])
             woken = ids[~arrived]
             self.move(woken, p.next[step], day)
             return woken
@@ -165,7 +192,7 @@ class JourneyRunner:
             timed_out = ~holds & (day - self.since[ids] >= p.days[step])
             self.move(ids[holds], p.next[step], day)
             self.move(ids[timed_out], p.on_timeout[step], day)
-            self.wake[ids[~holds & ~timed_out]] = day + 1
+            self.wake_at(ids[~holds & ~timed_out], day + 1)
             return ids[holds | timed_out]
         if kind == BRANCH:
             left = ids
@@ -175,9 +202,17 @@ class JourneyRunner:
                 left = left[~hit]
             self.move(left, p.otherwise[step], day)
             return ids
-        if kind == HANDOFF:
-            self._log(day, "handoff", ids, detail=TEAMS[p.team[step]],
-                      step=(p.names, np.full(len(ids), step)))
+        if kind == HANDOFF:  # a sales or success contact: never for a holdout or control customer
+            steps = (p.names, np.full(len(ids), step))
+            held = self.arm[ids] == self.holdout_arm
+            control = ~held & self.in_control[ids]
+            self._log(day, "suppressed", ids[held], detail="holdout",
+                      step=(steps[0], steps[1][held]))
+            self._log(day, "suppressed", ids[control], detail="global_control",
+                      step=(steps[0], steps[1][control]))
+            handed = ~held & ~control
+            self._log(day, "handoff", ids[handed], detail=TEAMS[p.team[step]],
+                      step=(steps[0], steps[1][handed]))
             self.move(ids, p.next[step], day)
             return ids
         assert kind == EXIT

@@ -84,7 +84,8 @@ class CompiledJourney:
     variant_names: tuple[str, ...]
     variant_weights: np.ndarray
     programs: tuple[Program, ...]
-    channels: frozenset[int]
+    channels: frozenset[int]   # CHANNELS indices its sends use
+    offers: frozenset[int]     # catalog indices its sends offer
 
 
 def _merge(base: StepConfig, override: StepConfig) -> StepConfig:
@@ -243,5 +244,6 @@ def compile_journey(name: str, cfg: JourneyConfig, offers: Mapping[str, object],
         holdout=cfg.arms.holdout, variant_names=tuple(variants),
         variant_weights=weights / weights.sum(), programs=tuple(programs),
         channels=frozenset(channels),
+        offers=frozenset(int(o) for p in programs for o in p.offer if o >= 0),
     )
 

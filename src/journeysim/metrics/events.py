@@ -37,6 +37,7 @@ class EventLog:
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
         self._vocabulary: dict[str, dict[str, int]] = {name: {} for name in LABELS}
+        self._lookups: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
     def add(self, day: int, event: str, ids: np.ndarray, **columns: Label | np.ndarray) -> None:
         """Record ``event`` on ``day`` for customers ``ids`` with the given columns."""
@@ -57,8 +58,12 @@ class EventLog:
         if isinstance(value, str):
             return np.full(n, vocabulary.setdefault(value, len(vocabulary)), np.int16)
         labels, index = value
-        lookup = np.array([vocabulary.setdefault(label, len(vocabulary)) for label in labels],
-                          np.int16)
+        key = (column, tuple(labels))
+        lookup = self._lookups.get(key)
+        if lookup is None:
+            lookup = np.array([vocabulary.setdefault(label, len(vocabulary)) for label in labels],
+                              np.int16)
+            self._lookups[key] = lookup
         return lookup[np.asarray(index)]
 
     def __len__(self) -> int:
