@@ -156,8 +156,8 @@ class JourneyModel(mesa.Model):
     def switch_to_annual(self, ids: np.ndarray, day: int) -> None:
         """Move monthly customers ``ids`` to an annual contract starting today."""
         c, segments = self.customers, list(self.cfg.population.segments.values())
-        for s, seg in enumerate(segments):
-            mine = ids[c.segment[ids] == s]
+        for s in np.unique(c.segment[ids]):
+            seg, mine = segments[s], ids[c.segment[ids] == s]
             c.churn_propensity[mine] = churn.annual_equivalent(
                 c.churn_propensity[mine], (seg.churn.monthly.a, seg.churn.monthly.b),
                 (seg.churn.annual.a, seg.churn.annual.b))

@@ -10,8 +10,7 @@ propensity: theta_eff = min(1, theta * exp(beta_f * fatigue + beta_v * (1 - dept
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln
-from scipy.stats import beta
+from scipy.special import betainc, betaincinv, betaln
 
 from journeysim.config.schema import ChurnModifiers
 
@@ -37,7 +36,7 @@ def annual_equivalent(theta: np.ndarray, monthly: tuple[np.ndarray, np.ndarray],
     distribution functions of its segment's monthly and annual propensities, so a loyal
     monthly customer becomes an equally loyal annual one.
     """
-    return beta.ppf(beta.cdf(theta, *monthly), *annual)
+    return betaincinv(*annual, betainc(*monthly, theta))
 
 
 def renewals_due(renewal_day: np.ndarray, day: int, period: np.ndarray) -> np.ndarray:

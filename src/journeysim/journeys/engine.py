@@ -93,12 +93,10 @@ class JourneyEngine:
         """The parked customers of every journey as one batch, per journey and arm."""
         parts = []
         for runner, ids in zip(self.runners, parked, strict=True):
-            for arm in np.unique(runner.arm[ids]):
-                group = ids[runner.arm[ids] == arm]
-                program, step = runner.program(arm), runner.step[group]
-                parts.append(Batch(ids=group, runner=np.full(len(group), runner.index),
-                                   step=step, channel=program.channel[step],
-                                   content=program.content[step], offer=program.offer[step]))
+            t, variant, step = runner.journey.steps, runner.variant[ids], runner.step[ids]
+            parts.append(Batch(ids=ids, runner=np.full(len(ids), runner.index), step=step,
+                               channel=t.channel[variant, step], content=t.content[variant, step],
+                               offer=t.offer[variant, step]))
         if not parts:
             empty = np.zeros(0, np.int64)
             return Batch(empty, empty, empty, empty, empty, empty)
@@ -137,26 +135,25 @@ class JourneyEngine:
         offered = b.offer[rows] >= 0
         for runner in self.runners:
             in_runner = b.runner[rows] == runner.index
-            arms = runner.arm[b.ids[rows]]
-            for arm in np.unique(arms[in_runner]):
-                for has_offer in (False, True):
-                    sel = in_runner & (arms == arm) & (offered == has_offer)
-                    if not sel.any():
-                        continue
-                    r = rows[sel]
-                    columns: dict[str, Any] = {
-                        "journey": runner.journey.name, "arm": (runner.arm_labels, arms[sel]),
-                        "step": (runner.program(arm).names, b.step[r]),
-                        "channel": (CHANNELS, b.channel[r])}
-                    if has_offer:
-                        columns["offer"] = (self.offer_names, b.offer[r])
-                    for name, values in per_row.items():
-                        columns[name] = ((values[0], values[1][sel]) if isinstance(values, tuple)
-                                         else values[sel])
-                    if delta is None:
-                        self.model.events.add(day, event, b.ids[r], **columns)
-                    else:
-                        self.model.book(day, event, b.ids[r], delta[sel], **columns)
+            for has_offer in (False, True):
+                sel = in_runner & (offered == has_offer)
+                if not sel.any():
+                    continue
+                r = rows[sel]
+                columns: dict[str, Any] = {
+                    "journey": runner.journey.name,
+                    "arm": (runner.arm_labels, runner.arm[b.ids[r]]),
+                    "step": (runner.journey.steps.names, b.step[r]),
+                    "channel": (CHANNELS, b.channel[r])}
+                if has_offer:
+                    columns["offer"] = (self.offer_names, b.offer[r])
+                for name, values in per_row.items():
+                    columns[name] = ((values[0], values[1][sel]) if isinstance(values, tuple)
+                                     else values[sel])
+                if delta is None:
+                    self.model.events.add(day, event, b.ids[r], **columns)
+                else:
+                    self.model.book(day, event, b.ids[r], delta[sel], **columns)
 
     def _log_outcomes(self, b: Batch, reason: np.ndarray, day: int) -> None:
         every = np.arange(len(b.ids))
@@ -276,9 +273,7 @@ class JourneyEngine:
             runner.leave(ids[~gone & (act == LEAVE)], day, "capped")
             runner.wake_at(ids[~gone & (act == STAY)], day + 1)
             onward = ids[~gone & (act == ADVANCE)]
-            for arm in np.unique(runner.arm[onward]):
-                group = onward[runner.arm[onward] == arm]
-                runner.move(group, runner.program(arm).next[runner.step[group]], day)
+            runner.move(onward, runner.next_step(onward), day)
             runner.advance(day, onward, sends_allowed=False)
 
     def leave_all(self, ids: np.ndarray, day: int, reason: str) -> None:

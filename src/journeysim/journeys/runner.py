@@ -24,7 +24,6 @@ from journeysim.journeys.spec import (
     WAIT,
     WAIT_UNTIL,
     CompiledJourney,
-    Program,
 )
 from journeysim.metrics.events import EventLog
 
@@ -55,6 +54,8 @@ class JourneyRunner:
         self.in_control = in_control  # the global control group: no contact of any kind
         self.holdout_arm = len(journey.variant_names)
         self.arm_labels = (*journey.variant_names, "holdout")
+        # the variant whose steps a customer follows (the holdout follows the first one)
+        self.variant = np.where(self.arm == self.holdout_arm, 0, self.arm).astype(np.intp)
         self._when_before = np.zeros(n, bool)
         self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)  # day -> who is due
         self._slot = np.zeros(n, np.int32)  # scratch for removing repeated bookings
@@ -78,10 +79,6 @@ class JourneyRunner:
         position = np.arange(len(ids), dtype=np.int32)
         self._slot[ids] = position  # one slot per customer: the last booking wins
         return ids[self._slot[ids] == position]
-
-    def program(self, arm: int) -> Program:
-        """The steps a customer of ``arm`` follows (the holdout follows the first variant)."""
-        return self.journey.programs[0 if arm == self.holdout_arm else arm]
 
     def _log(self, day: int, event: str, ids: np.ndarray, **columns: Any) -> None:
         self.events.add(day, event, ids, journey=self.journey.name,
@@ -136,18 +133,19 @@ class JourneyRunner:
         self.entries[candidates] += 1
         self.entered[candidates] = day
         self._log(day, "enter", candidates)
-        for arm in np.unique(self.arm[candidates]):
-            ids = candidates[self.arm[candidates] == arm]
-            self.move(ids, self.program(arm).start, day)
+        self.move(candidates, self.journey.steps.start, day)
+        self.wake_at(candidates, day)
 
     def move(self, ids: np.ndarray, target: int | np.ndarray, day: int) -> None:
-        """Put ``ids`` at step ``target``, due today."""
+        """Put ``ids`` at step ``target`` (one, or one per customer), due today."""
         self.step[ids] = target
         self.since[ids] = day
-        self.wake_at(ids, day)
-        for arm in np.unique(self.arm[ids]):
-            group = ids[self.arm[ids] == arm]
-            self._log(day, "step", group, step=(self.program(arm).names, self.step[group]))
+        self.wake[ids] = day
+        self._log(day, "step", ids, step=(self.journey.steps.names, self.step[ids]))
+
+    def next_step(self, ids: np.ndarray) -> np.ndarray:
+        """The step after the current one of each of ``ids``."""
+        return self.journey.steps.next[self.variant[ids], self.step[ids]]
 
     def advance(self, day: int, ids: np.ndarray | None, sends_allowed: bool) -> np.ndarray:
         """Run due customers (all due ones, or ``ids``) through steps until each parks.
@@ -157,67 +155,81 @@ class JourneyRunner:
         if ids is None:
             ids = self.due(day)
         requests = []
-        for _ in range(max(len(p.names) for p in self.journey.programs) + 2):
+        for _ in range(len(self.journey.steps.names) + 2):
             if not len(ids):
                 break
-            moved = []
-            steps = self.step[ids]  # a snapshot: who is where before this round moves anyone
-            for arm in np.unique(self.arm[ids]):
-                in_arm = self.arm[ids] == arm
-                program = self.program(arm)
-                for step in np.unique(steps[in_arm]):
-                    at_step = ids[in_arm & (steps == step)]
-                    moved.append(self._run(program, step, at_step, day, sends_allowed, requests))
-            ids = np.concatenate(moved) if moved else ids[:0]
+            ids = self._round(ids, day, sends_allowed, requests)
         return np.concatenate(requests) if requests else np.zeros(0, np.int64)
 
-    def _run(self, p: Program, step: int, ids: np.ndarray, day: int, sends_allowed: bool,
-             requests: list[np.ndarray]) -> np.ndarray:
-        """Execute ``step`` for ``ids``; return those who moved on and are due again today."""
-        kind = p.kind[step]
-        if kind == SEND:
-            if sends_allowed:
-                requests.append(ids)
+    def _round(self, ids: np.ndarray, day: int, sends_allowed: bool,
+               requests: list[np.ndarray]) -> np.ndarray:
+        """Execute the current step of every one of ``ids`` once; return who moved on (and is
+        due again today)."""
+        t = self.journey.steps
+        variant, step = self.variant[ids], self.step[ids]
+        kind = t.kind[variant, step]
+        moved = []
+
+        sending = ids[kind == SEND]
+        if sends_allowed:
+            requests.append(sending)
+        else:
+            self.wake_at(sending, day + 1)
+
+        waiting = kind == WAIT
+        arrived = waiting & (self.since[ids] == day)
+        self.wake_at(ids[arrived], day + t.days[variant[arrived], step[arrived]])
+        woken = ids[waiting & ~arrived]
+        self.move(woken, self.next_step(woken), day)
+        moved.append(woken)
+
+        handing = ids[kind == HANDOFF]
+        self._handoff(handing, day)
+        self.move(handing, self.next_step(handing), day)
+        moved.append(handing)
+
+        self.leave(ids[kind == EXIT], day, "completed")
+
+        conditional = np.flatnonzero((kind == WAIT_UNTIL) | (kind == BRANCH))
+        pairs = variant[conditional].astype(np.int64) * len(t.names) + step[conditional]
+        for pair in np.unique(pairs):
+            v, s = divmod(int(pair), len(t.names))
+            at = ids[conditional[pairs == pair]]
+            if t.kind[v, s] == WAIT_UNTIL:
+                moved.append(self._wait_until(at, v, s, day))
             else:
-                self.wake_at(ids, day + 1)
-            return ids[:0]
-        if kind == WAIT:
-            arrived = self.since[ids] == day
-            self.wake_at(ids[arrived], day + p.days[step])
-            woken = ids[~arrived]
-            self.move(woken, p.next[step], day)
-            return woken
-        if kind == WAIT_UNTIL:
-            holds = p.conditions[step](self.lookup(ids), len(ids))
-            timed_out = ~holds & (day - self.since[ids] >= p.days[step])
-            self.move(ids[holds], p.next[step], day)
-            self.move(ids[timed_out], p.on_timeout[step], day)
-            self.wake_at(ids[~holds & ~timed_out], day + 1)
-            return ids[holds | timed_out]
-        if kind == BRANCH:
-            left = ids
-            for condition, target in p.branches[step]:
-                hit = condition(self.lookup(left), len(left))
-                self.move(left[hit], target, day)
-                left = left[~hit]
-            self.move(left, p.otherwise[step], day)
-            return ids
-        if kind == HANDOFF:  # a sales or success contact: never for a holdout or control customer
-            steps = (p.names, np.full(len(ids), step))
-            held = self.arm[ids] == self.holdout_arm
-            control = ~held & self.in_control[ids]
-            self._log(day, "suppressed", ids[held], detail="holdout",
-                      step=(steps[0], steps[1][held]))
-            self._log(day, "suppressed", ids[control], detail="global_control",
-                      step=(steps[0], steps[1][control]))
-            handed = ~held & ~control
-            self._log(day, "handoff", ids[handed], detail=TEAMS[p.team[step]],
-                      step=(steps[0], steps[1][handed]))
-            self.move(ids, p.next[step], day)
-            return ids
-        assert kind == EXIT
-        self.leave(ids, day, "completed")
-        return ids[:0]
+                moved.append(self._branch(at, v, s, day))
+        return np.concatenate(moved)
+
+    def _wait_until(self, ids: np.ndarray, v: int, s: int, day: int) -> np.ndarray:
+        t = self.journey.steps
+        holds = t.conditions[v][s](self.lookup(ids), len(ids))
+        timed_out = ~holds & (day - self.since[ids] >= t.days[v, s])
+        self.move(ids[holds], t.next[v, s], day)
+        self.move(ids[timed_out], t.on_timeout[v, s], day)
+        self.wake_at(ids[~holds & ~timed_out], day + 1)
+        return ids[holds | timed_out]
+
+    def _branch(self, ids: np.ndarray, v: int, s: int, day: int) -> np.ndarray:
+        t = self.journey.steps
+        left = ids
+        for condition, target in t.branches[v][s]:
+            hit = condition(self.lookup(left), len(left))
+            self.move(left[hit], target, day)
+            left = left[~hit]
+        self.move(left, t.otherwise[v, s], day)
+        return ids
+
+    def _handoff(self, ids: np.ndarray, day: int) -> None:
+        """A sales or success contact: never for a holdout or global-control customer."""
+        names = self.journey.steps.names
+        held = ids[self.arm[ids] == self.holdout_arm]
+        control = ids[(self.arm[ids] != self.holdout_arm) & self.in_control[ids]]
+        handed = ids[(self.arm[ids] != self.holdout_arm) & ~self.in_control[ids]]
+        for who, reason in ((held, "holdout"), (control, "global_control")):
+            self._log(day, "suppressed", who, detail=reason, step=(names, self.step[who]))
+        team = self.journey.steps.team[self.variant[handed], self.step[handed]]
+        self._log(day, "handoff", handed, detail=(TEAMS, team), step=(names, self.step[handed]))
 
 
 def _assign_arms(draws: np.ndarray, holdout: float, weights: np.ndarray) -> np.ndarray:

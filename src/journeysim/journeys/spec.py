@@ -9,7 +9,7 @@ unknown offer, a condition that does not compile.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +48,9 @@ def compile_or_fail(text: str, attributes: Mapping[str, Attribute], key: str) ->
 
 
 @dataclass(frozen=True)
-class Program:
-    """One variant's steps as parallel arrays indexed by step number (-1: no step)."""
+class Steps:
+    """A journey's steps as tables indexed ``[variant, step]`` (one step numbering for all
+    variants; a step a variant does not have is of kind -1 and is never reached)."""
 
     names: tuple[str, ...]
     kind: np.ndarray          # step type code
@@ -61,8 +62,8 @@ class Program:
     on_timeout: np.ndarray    # wait_until
     otherwise: np.ndarray     # branch
     team: np.ndarray          # TEAMS index (handoff)
-    conditions: tuple[Condition | None, ...]                        # wait_until
-    branches: tuple[tuple[tuple[Condition, int], ...], ...]          # branch: (condition, target)
+    conditions: tuple[tuple[Condition | None, ...], ...]                    # wait_until
+    branches: tuple[tuple[tuple[tuple[Condition, int], ...], ...], ...]     # (condition, target)
     start: int
 
 
@@ -83,7 +84,7 @@ class CompiledJourney:
     holdout: float
     variant_names: tuple[str, ...]
     variant_weights: np.ndarray
-    programs: tuple[Program, ...]
+    steps: Steps
     channels: frozenset[int]   # CHANNELS indices its sends use
     offers: frozenset[int]     # catalog indices its sends offer
 
@@ -164,35 +165,43 @@ def _check_graph(steps: dict[str, StepConfig], start: str, key: str,
             visit(node, [node])
 
 
-def _program(steps: dict[str, StepConfig], start: str, offers: list[str],
-             attributes: Mapping[str, Attribute], key: str) -> Program:
-    names = list(steps)
+def _tables(variants: list[dict[str, StepConfig]], start: str, offers: list[str],
+            attributes: Mapping[str, Attribute], key: str) -> Steps:
+    """Stack the variants' steps into ``Steps`` tables over the union of their step names."""
+    names = list(dict.fromkeys(name for steps in variants for name in steps))
     index = {name: i for i, name in enumerate(names)}
 
-    def col(values: list[int]) -> np.ndarray:
-        return np.array(values, np.int32)
+    def table(value: Callable[[StepConfig], int]) -> np.ndarray:
+        return np.array([[value(steps[n]) if n in steps else -1 for n in names]
+                         for steps in variants], np.int32)
 
     def target(name: str | None) -> int:
         return -1 if name is None else index[name]
 
-    s = list(steps.values())
-    return Program(
+    def condition(steps: dict[str, StepConfig], n: str) -> Condition | None:
+        text = steps[n].condition if n in steps else None
+        return None if text is None else compile_or_fail(
+            text, attributes, f"{key}.steps.{n}.condition")
+
+    def branches(steps: dict[str, StepConfig], n: str) -> tuple[tuple[Condition, int], ...]:
+        listed = (steps[n].branches or []) if n in steps else []
+        return tuple((compile_or_fail(b.condition, attributes,
+                                      f"{key}.steps.{n}.branches.{i}.condition"), index[b.next])
+                     for i, b in enumerate(listed))
+
+    return Steps(
         names=tuple(names),
-        kind=col([STEP_TYPES.index(x.type) for x in s]),
-        next=col([target(x.next) for x in s]),
-        channel=col([-1 if x.channel is None else CHANNELS.index(x.channel) for x in s]),
-        content=col([-1 if x.content is None else CONTENTS.index(x.content) for x in s]),
-        offer=col([-1 if x.offer is None else offers.index(x.offer) for x in s]),
-        days=col([x.days or x.timeout_days or 0 for x in s]),
-        on_timeout=col([target(x.on_timeout) for x in s]),
-        otherwise=col([target(x.otherwise) for x in s]),
-        team=col([-1 if x.team is None else TEAMS.index(x.team) for x in s]),
-        conditions=tuple(None if x.condition is None else compile_or_fail(
-            x.condition, attributes, f"{key}.steps.{n}.condition") for n, x in steps.items()),
-        branches=tuple(tuple((compile_or_fail(b.condition, attributes,
-                                              f"{key}.steps.{n}.branches.{i}.condition"),
-                              index[b.next]) for i, b in enumerate(x.branches or []))
-                       for n, x in steps.items()),
+        kind=table(lambda x: STEP_TYPES.index(x.type)),
+        next=table(lambda x: target(x.next)),
+        channel=table(lambda x: -1 if x.channel is None else CHANNELS.index(x.channel)),
+        content=table(lambda x: -1 if x.content is None else CONTENTS.index(x.content)),
+        offer=table(lambda x: -1 if x.offer is None else offers.index(x.offer)),
+        days=table(lambda x: x.days or x.timeout_days or 0),
+        on_timeout=table(lambda x: target(x.on_timeout)),
+        otherwise=table(lambda x: target(x.otherwise)),
+        team=table(lambda x: -1 if x.team is None else TEAMS.index(x.team)),
+        conditions=tuple(tuple(condition(steps, n) for n in names) for steps in variants),
+        branches=tuple(tuple(branches(steps, n) for n in names) for steps in variants),
         start=index[start],
     )
 
@@ -219,7 +228,7 @@ def compile_journey(name: str, cfg: JourneyConfig, offers: Mapping[str, object],
         _check_step(step, f"{key}.steps.{step_name}", list(cfg.steps), offers)
     _check_graph(cfg.steps, start, key, list(cfg.steps))
     variants = cfg.arms.variants or {"default": VariantConfig()}
-    programs, channels = [], set()
+    variant_steps, channels = [], set()
     for variant_name, variant in variants.items():
         steps = dict(cfg.steps)
         for step_name, override in variant.steps.items():
@@ -231,8 +240,9 @@ def compile_journey(name: str, cfg: JourneyConfig, offers: Mapping[str, object],
         # a variant may bypass base steps, but the steps it writes must be reachable
         _check_graph(steps, start, f"{key}.arms.variants.{variant_name}" if variant.steps
                      else key, list(variant.steps) if variant.steps else list(steps))
-        programs.append(_program(steps, start, list(offers), attributes, key))
+        variant_steps.append(steps)
         channels |= {CHANNELS.index(s.channel) for s in steps.values() if s.channel}
+    tables = _tables(variant_steps, start, list(offers), attributes, key)
     weights = np.array([v.weight for v in variants.values()], np.float64)
     return CompiledJourney(
         name=name, priority=cfg.priority, signal=cfg.entry.signal,
@@ -242,8 +252,7 @@ def compile_journey(name: str, cfg: JourneyConfig, offers: Mapping[str, object],
         exit_on_conversion=cfg.exit.on_conversion, exit_on_unsubscribe=cfg.exit.on_unsubscribe,
         exit_when=compile_or_fail(cfg.exit.when, attributes, f"{key}.exit.when"),
         holdout=cfg.arms.holdout, variant_names=tuple(variants),
-        variant_weights=weights / weights.sum(), programs=tuple(programs),
-        channels=frozenset(channels),
-        offers=frozenset(int(o) for p in programs for o in p.offer if o >= 0),
+        variant_weights=weights / weights.sum(), steps=tables, channels=frozenset(channels),
+        offers=frozenset(int(o) for o in np.unique(tables.offer) if o >= 0),
     )
 
