@@ -166,7 +166,7 @@ class ChannelResponse:
     delivery: float = probability(0.98, "probability a send is delivered")
     attention: float = probability(0.22, "probability a delivered message is opened or viewed")
     click: float = probability(0.12, "probability an opened message is clicked")
-    unsubscribe: float = probability(0.002, "probability a delivered message unsubscribes")
+    unsubscribe: float = probability(0.0025, "probability a delivered message unsubscribes")
     fatigue_weight: float = spec(1.0, lo=0.0, help="fatigue stock added per delivered message")
 
 
@@ -175,9 +175,12 @@ class ChannelResponses:
     """Response parameters per channel."""
 
     email: ChannelResponse = field(default_factory=ChannelResponse)
-    in_app: ChannelResponse = field(default_factory=ChannelResponse)
-    sms: ChannelResponse = field(default_factory=ChannelResponse)
-    push: ChannelResponse = field(default_factory=ChannelResponse)
+    in_app: ChannelResponse = field(
+        default_factory=lambda: ChannelResponse(0.90, 0.60, 0.15, 0.001, 0.5))
+    sms: ChannelResponse = field(
+        default_factory=lambda: ChannelResponse(0.97, 0.90, 0.08, 0.01, 2.0))
+    push: ChannelResponse = field(
+        default_factory=lambda: ChannelResponse(0.90, 0.06, 0.60, 0.005, 1.0))
 
 
 @dataclass
