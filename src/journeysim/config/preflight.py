@@ -44,6 +44,11 @@ def check_yaml_files(config_dirs: list[Path]) -> None:
             if data is not None and not isinstance(data, dict):
                 raise YamlError(path, "the file must hold `key: value` lines",
                                 "write the settings as a mapping")
+            if path.parent.name == "journey" and (not data or list(data) != [path.stem]):
+                found = ", ".join(map(str, data or {})) or "nothing"
+                raise YamlError(path, f"a journey file holds one journey named like the file "
+                                      f"('{path.stem}'), but this one holds {found}",
+                                f"put the journey under a top key `{path.stem}:`")
 
 
 def _schema_child(hint: typing.Any, name: str, key: str) -> typing.Any:

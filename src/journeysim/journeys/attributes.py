@@ -1,7 +1,8 @@
 """The customer attributes a condition may name, and how to read them for a set of customers.
 
 Every attribute is computed only for the customers a condition is evaluated on (an index
-array), so a condition over the few customers at a step costs next to nothing.
+array, or a slice for everyone), so a condition over the few customers at a step costs next to
+nothing. Derived numbers are computed straight into the 64-bit types conditions compare in.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _row(array: str, row: int) -> Reader:
 
 
 def _days_since(column: str) -> Reader:
-    return lambda m, idx: (m.day - getattr(m.customers, column)[idx].astype(np.int64))
+    return lambda m, idx: np.subtract(m.day, getattr(m.customers, column)[idx], dtype=np.int64)
 
 
 def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[Attribute, Reader]]:
@@ -46,13 +47,15 @@ def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[
     add("plan", "category", lambda m, i: m.customers.plan[i], "current plan", tuple(plan_names))
     add("contract", "category", lambda m, i: m.customers.contract[i], "monthly or annual",
         CONTRACTS)
-    add("tenure_days", "number", lambda m, i: m.customers.tenure_start[i] + m.day,
+    add("tenure_days", "number",
+        lambda m, i: np.add(m.customers.tenure_start[i], m.day, dtype=np.int64),
         "days since the first purchase")
     add("seats", "number", lambda m, i: m.customers.seats[i], "purchased seats (the limit)")
     add("seat_demand", "number", lambda m, i: m.customers.seat_demand[i],
         "people who want a seat")
     add("seat_utilization", "number",
-        lambda m, i: m.customers.seat_demand[i] / m.customers.seats[i],
+        lambda m, i: np.divide(m.customers.seat_demand[i], m.customers.seats[i],
+                               dtype=np.float64),
         "seat demand / seats (above 1 when over the limit)")
     add("usage_depth", "number", lambda m, i: m.customers.usage_depth[i], "usage depth, 0 to 1")
     add("adopted", "bool", lambda m, i: m.customers.adopted[i], "uses the diffusing feature")
@@ -60,7 +63,7 @@ def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[
     add("addon_mrr", "number", lambda m, i: m.customers.addon_mrr[i] / 100.0,
         "monthly price of the add-on modules bought")
     add("days_to_renewal", "number",
-        lambda m, i: m.customers.renewal_day[i].astype(np.int64) - m.day,
+        lambda m, i: np.subtract(m.customers.renewal_day[i], m.day, dtype=np.int64),
         "days until the next renewal")
     add("days_since_purchase", "number", _days_since("last_purchase_day"),
         "days since the last expansion (very large if none)")
