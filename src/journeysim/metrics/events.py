@@ -84,10 +84,9 @@ class EventLog:
         for name, dtype in NUMBERS.items():
             values, present = _column(self._chunks, name, dtype)
             if name == "mrr_delta_cents":
-                name, values = "mrr_delta", values / 100.0
-            column = pd.array(values, dtype="Float64" if values.dtype.kind == "f" else "Int64")
-            column[~present] = pd.NA
-            columns[name] = column
+                columns["mrr_delta"] = pd.arrays.FloatingArray(values / 100.0, ~present)
+            else:
+                columns[name] = pd.arrays.IntegerArray(values.astype(np.int64), ~present)
         return pd.DataFrame(columns)
 
 

@@ -69,5 +69,5 @@ def _journeys(journeys: dict[str, Any]) -> list[str]:
         for row in rows:
             cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
                                                                             strict=True)]
-            lines.append("    " + "  ".join(cells))
+            lines.append(("    " + "  ".join(cells)).rstrip())
     return lines
