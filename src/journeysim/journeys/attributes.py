@@ -86,11 +86,6 @@ class AttributeReader:
         self.model = model
         self.table = table
 
-    @property
-    def attributes(self) -> dict[str, Attribute]:
-        """The attribute declarations, for compiling conditions."""
-        return {name: attribute for name, (attribute, _) in self.table.items()}
-
     def lookup(self, idx: np.ndarray) -> Callable[[str], np.ndarray]:
         """A lookup function for the customers ``idx``."""
         return lambda name: self.table[name][1](self.model, idx)

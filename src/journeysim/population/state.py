@@ -73,10 +73,6 @@ class Customers:
         """Number of customers, churned ones included."""
         return len(self.segment)
 
-    def seat_utilization(self) -> np.ndarray:
-        """Seat demand over purchased seats (above 1 when the team outgrew its seats)."""
-        return self.seat_demand / self.seats
-
 
 def list_mrr(customers: Customers, idx: np.ndarray, price_cents: np.ndarray) -> np.ndarray:
     """MRR before discount of customers ``idx``: seats times the plan's price, plus add-ons."""
