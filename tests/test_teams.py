@@ -1,0 +1,207 @@
+"""The finite-team queueing engine: hand calculations, queue invariants, Erlang C, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journeysim.operations import TaskRecord, Team, TeamSpec, erlang_c_mean_wait
+
+ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)
+
+
+def _spec(headcount=1, discipline="fifo", service=("fixed", 1.0, 0.0), working_days=ALL_DAYS):
+    return TeamSpec(
+        name="support",
+        headcount=headcount,
+        discipline=discipline,
+        service_days={"ticket": service},
+        working_days=working_days,
+    )
+
+
+def _team(seed=0, **kwargs) -> Team:
+    return Team(_spec(**kwargs), np.random.default_rng(seed))
+
+
+def test_one_rep_fixed_service_matches_hand_calculation():
+    team = _team()
+    for i, t in enumerate([0.0, 0.0, 0.0, 0.5]):
+        team.submit(i, 100 + i, "ticket", 1.0, t)
+    assert team.queue_length == 3  # the task at 0.5 has not arrived yet
+    # run_until(t) processes events with time < t: the finish at exactly 4 is left for later
+    assert [r.task_id for r in team.run_until(4.0)] == [0, 1, 2]
+    assert team.busy == 1
+    assert team.queue_length == 0
+    assert [r.task_id for r in team.run_until(5.0)] == [3]
+    assert team.busy == 0
+    records = team.records
+    assert [r.wait for r in records] == [0.0, 1.0, 2.0, 2.5]
+    assert [r.finished for r in records] == [1.0, 2.0, 3.0, 4.0]
+    assert {r.rep for r in records} == {0}
+
+
+def test_value_discipline_serves_highest_value_first_ties_fifo():
+    team = _team(discipline="value")
+    for i, value in enumerate([1.0, 5.0, 3.0, 5.0]):
+        team.submit(i, i, "ticket", value, 0.0)
+    team.run_until(10.0)
+    order = sorted(team.records, key=lambda r: r.started)
+    assert [r.task_id for r in order] == [1, 3, 2, 0]
+
+
+def test_task_submitted_on_saturday_starts_monday():
+    team = Team(_spec(working_days=(0, 1, 2, 3, 4)), np.random.default_rng(0), first_weekday=0)
+    team.run_until(5.0)
+    team.submit(1, 1, "ticket", 1.0, 5.0)  # day 5 is a Saturday
+    assert team.run_until(7.0) == []
+    assert team.queue_length == 1
+    assert team.records[0].started is None
+    team.run_until(9.0)
+    assert team.records[0].started == 7.0
+    assert team.records[0].finished == 8.0
+
+
+def test_service_counts_working_days_only():
+    # 1.5 working days from Friday 12:00 (Mon-Fri working) ends Tuesday 00:00
+    team = Team(
+        _spec(service=("fixed", 1.5, 0.0), working_days=(0, 1, 2, 3, 4)),
+        np.random.default_rng(0),
+    )
+    team.submit(1, 1, "ticket", 1.0, 4.5)
+    team.submit(2, 2, "ticket", 1.0, 4.5)
+    team.run_until(20.0)
+    first, second = team.records
+    assert (first.started, first.finished) == (4.5, 8.0)
+    assert (second.started, second.finished) == (8.0, 9.5)
+
+
+def test_rep_freed_at_weekend_is_free_again_on_monday():
+    # a one-day task from Friday 00:00 finishes Saturday 00:00; the next one starts Monday
+    team = _team(working_days=(0, 1, 2, 3, 4))
+    team.submit(1, 1, "ticket", 1.0, 4.0)
+    team.submit(2, 2, "ticket", 1.0, 4.0)
+    team.run_until(20.0)
+    first, second = team.records
+    assert (first.started, first.finished) == (4.0, 5.0)
+    assert (second.started, second.finished) == (7.0, 8.0)
+
+
+def test_erlang_c_closed_forms():
+    # M/M/1: Wq = rho / (mu - lambda)
+    assert erlang_c_mean_wait(0.5, 1.0, 1) == pytest.approx(1.0)
+    assert erlang_c_mean_wait(0.9, 1.0, 1) == pytest.approx(9.0)
+    # M/M/2, lambda = 1, mu = 1: C = 1/3, Wq = C / (2 - 1)
+    assert erlang_c_mean_wait(1.0, 1.0, 2) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError):
+        erlang_c_mean_wait(2.0, 1.0, 2)
+
+
+def _check_invariants(records: list[TaskRecord], team: Team) -> None:
+    headcount, discipline = team.spec.headcount, team.spec.discipline
+    for r in records:
+        assert r.started is not None and r.finished is not None, "task lost"
+        assert r.started >= r.queued
+        assert r.finished >= r.started
+        assert r.rep is not None and 0 <= r.rep < headcount
+        weekday = (team.calendar.first_weekday + math.floor(r.started)) % 7
+        assert weekday in team.spec.working_days, "a task started on a non-working day"
+    by_rep: dict[int, list[TaskRecord]] = {}
+    for r in records:
+        by_rep.setdefault(r.rep, []).append(r)
+    for tasks in by_rep.values():
+        tasks.sort(key=lambda r: (r.started, r.finished))
+        for a, b in zip(tasks, tasks[1:], strict=False):
+            assert a.finished <= b.started, "a rep worked two tasks at once"
+    events = sorted([(r.started, 1) for r in records] + [(r.finished, -1) for r in records])
+    in_service = 0
+    for _, step in events:  # finishes sort before starts at the same time
+        in_service += step
+        assert in_service <= headcount
+    seq = {id(r): i for i, r in enumerate(records)}
+    if discipline == "fifo":
+        queue_order = sorted(records, key=lambda r: (r.queued, seq[id(r)]))
+        starts = [r.started for r in queue_order]
+        assert starts == sorted(starts), "FIFO: tasks started out of queue order"
+    else:
+        for x in records:
+            for y in records:
+                if y is x or not (y.queued <= x.started < y.started):
+                    continue
+                # y was waiting when x started: y must not come first by the discipline
+                assert y.value < x.value or (
+                    y.value == x.value and (y.queued, seq[id(y)]) > (x.queued, seq[id(x)])
+                ), "value: a better task was waiting"
+
+
+arrivals = st.lists(
+    st.tuples(st.floats(0.0, 20.0), st.sampled_from([1.0, 2.0, 5.0, 10.0])),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=20)
+@given(
+    headcount=st.integers(1, 4),
+    tasks=arrivals,
+    mean=st.floats(0.1, 3.0),
+    discipline=st.sampled_from(["fifo", "value"]),
+    working_days=st.sampled_from([ALL_DAYS, (0, 1, 2, 3, 4), (1, 3, 6)]),
+    first_weekday=st.integers(0, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_queue_invariants(headcount, tasks, mean, discipline, working_days, first_weekday, seed):
+    spec = _spec(headcount, discipline, ("exponential", mean, 0.0), working_days)
+    team = Team(spec, np.random.default_rng(seed), first_weekday=first_weekday)
+    tasks = sorted(tasks, key=lambda t: t[0])
+    finished = []
+    day, i = 0, 0
+    while len(finished) < len(tasks):  # the daily lockstep: submit the day's tasks, run the day
+        while i < len(tasks) and tasks[i][0] < day + 1:
+            team.submit(i, i, "ticket", tasks[i][1], tasks[i][0])
+            i += 1
+        finished += team.run_until(day + 1)
+        assert team.busy <= headcount
+        day += 1
+        assert day < 10_000
+    assert sorted(r.task_id for r in finished) == list(range(len(tasks)))
+    _check_invariants(team.records, team)
+
+
+def test_mmc_matches_erlang_c():
+    lam, mu, c = 4.0, 1.25, 4
+    team = Team(_spec(c, "fifo", ("exponential", 1 / mu, 0.0)), np.random.default_rng(1))
+    arrivals_rng = np.random.default_rng(2)
+    times = np.cumsum(arrivals_rng.exponential(1 / lam, size=20_000))
+    day, i = 0, 0
+    while i < len(times):
+        while i < len(times) and times[i] < day + 1:
+            team.submit(i, i, "ticket", 1.0, float(times[i]))
+            i += 1
+        team.run_until(day + 1)
+        day += 1
+    team.run_until(day + 100)
+    waits = np.array([r.wait for r in team.records])[2_000:]  # drop the warm-up
+    batches = waits.reshape(20, -1).mean(axis=1)
+    se = batches.std(ddof=1) / math.sqrt(len(batches))
+    expected = erlang_c_mean_wait(lam, mu, c)
+    assert abs(waits.mean() - expected) < 4 * se, (waits.mean(), expected, se)
+
+
+def test_same_seed_same_records():
+    def run(seed: int) -> list[TaskRecord]:
+        spec = _spec(2, "value", ("lognormal", 0.7, 0.5), (0, 1, 2, 3, 4))
+        team = Team(spec, np.random.default_rng(seed), first_weekday=3)
+        times = np.random.default_rng(9).uniform(0, 30, size=60)
+        for i, t in enumerate(sorted(times)):
+            team.submit(i, i, "ticket", float(i % 4), float(t))
+        team.run_until(200.0)
+        return team.records
+
+    assert run(5) == run(5)
+    assert run(5) != run(6)
