@@ -33,6 +33,7 @@ from journeysim.journeys.attributes import AttributeReader, readers
 from journeysim.journeys.engine import JourneyEngine
 from journeysim.journeys.scenario import Scenario, compile_scenario
 from journeysim.metrics.events import EventLog
+from journeysim.operations.desk import TEAM_NAMES
 from journeysim.population.generate import generate, price_cents
 from journeysim.population.state import (
     ANNUAL,
@@ -247,6 +248,7 @@ class JourneyModel(mesa.Model):
                  "unsubscribes", "churned_customers", "adoptions",
                  "adopted_share", "mean_usage_depth", "mean_seat_utilization", "over_seat_limit"]
                 + [f"milestone_{name}" for name in milestones.MILESTONES]
+                + [f"{kind}_{team}" for team in TEAM_NAMES for kind in ("queue", "busy")]
                 + [f"fatigue_{ch}" for ch in CHANNELS])
 
     def _record_kpis(self) -> None:
@@ -283,6 +285,10 @@ class JourneyModel(mesa.Model):
                                    - churned_over_limit),
         }
         self.kpis.update({f"milestone_{k}": v for k, v in t.milestones.items()})
+        desk = self.journeys.desk if self.journeys is not None else None
+        for team in TEAM_NAMES:
+            self.kpis[f"queue_{team}"] = desk.queue_length(team) if desk else 0
+            self.kpis[f"busy_{team}"] = desk.busy(team) if desk else 0
         self.kpis.update({f"fatigue_{ch}": active_mean(c.fatigue[i])
                           for i, ch in enumerate(CHANNELS)})
         self.datacollector.collect(self)

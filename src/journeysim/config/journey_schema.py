@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from journeysim.config.distribution import Distribution
 from journeysim.config.fields import probability, spec
 
 STEP_TYPES: tuple[str, ...] = ("send", "wait", "wait_until", "branch", "handoff", "exit")
@@ -157,3 +158,37 @@ class PolicyConfig:
     cooldown_after_downgrade_days: int = spec(30, lo=0,
                                               help="no sends this long after a contraction")
     global_control: float = probability(0.0, "share of customers no journey ever messages")
+
+
+@dataclass
+class ContactOutcome:
+    """What a team contact achieves: a conversion to ``offer`` with a probability that is
+    higher for large accounts and halves every ``cooling_half_life_days`` the account waited."""
+
+    offer: str | None = spec(None, help="catalog offer a successful contact sells (none: no sale)")
+    conversion: float = probability(0.3, "probability a contact converts an account at once")
+    large_account_seats: int = spec(50, lo=1, help="seats from which an account counts as large")
+    large_account_conversion: float = probability(0.45, "the same for a large account")
+    cooling_half_life_days: float = spec(14.0, lo=0.0, lo_open=True,
+                                         help="days of waiting that halve the conversion")
+
+
+@dataclass
+class TeamConfig:
+    """A finite team: reps, their working days, how long a task takes and what it achieves."""
+
+    headcount: int = spec(3, lo=1, help="reps working in parallel")
+    discipline: Literal["fifo", "value"] = spec(
+        "fifo", help="queue order: first come first served, or highest account MRR first")
+    working_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    service_days: Distribution = field(
+        default_factory=lambda: Distribution("lognormal", {"median": 0.5, "sigma": 0.5}))
+    outcome: ContactOutcome = field(default_factory=ContactOutcome)
+
+
+@dataclass
+class TeamsConfig:
+    """The teams journeys hand customers to."""
+
+    sales: TeamConfig = field(default_factory=TeamConfig)
+    success: TeamConfig = field(default_factory=TeamConfig)

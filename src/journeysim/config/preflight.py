@@ -16,7 +16,7 @@ import yaml
 from journeysim.config.load import ConfigError, suggest
 from journeysim.config.schema import Distribution, SimConfig
 
-GROUPS: tuple[str, ...] = ("population", "journey", "catalog", "policy")
+GROUPS: tuple[str, ...] = ("population", "journey", "catalog", "policy", "team")
 """Config groups: a top-level key that names a file under ``conf/<group>/``."""
 
 

@@ -11,22 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from journeysim.config.distribution import Distribution
 from journeysim.config.fields import probability, spec, unit_interval
-from journeysim.config.journey_schema import CatalogConfig, JourneyConfig, PolicyConfig
-
-
-@dataclass
-class Distribution:
-    """A named distribution for a per-customer trait (see ``population.distributions``).
-
-    ``dist`` names the family; the other keys are its parameters (``median``/``sigma`` for
-    lognormal, ``a``/``b`` for beta, ...). ``min``/``max`` optionally clip the draws.
-    """
-
-    dist: str = "constant"
-    params: dict[str, float] = field(default_factory=dict)
-    min: float | None = None
-    max: float | None = None
+from journeysim.config.journey_schema import (
+    CatalogConfig,
+    JourneyConfig,
+    PolicyConfig,
+    TeamsConfig,
+)
 
 
 @dataclass
@@ -258,4 +250,5 @@ class SimConfig:
     journey: dict[str, JourneyConfig] = field(default_factory=dict)
     catalog: CatalogConfig = field(default_factory=CatalogConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    team: TeamsConfig = field(default_factory=TeamsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)

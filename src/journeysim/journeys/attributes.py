@@ -30,6 +30,13 @@ def _row(array: str, row: int) -> Reader:
     return lambda m, idx: getattr(m.customers, array)[row, idx]
 
 
+def _queue(team: str) -> Reader:
+    def read(m: Any, idx: np.ndarray) -> np.ndarray:
+        waiting = m.journeys.desk.queue_length(team) if m.journeys is not None else 0
+        return np.full(len(m.customers.segment[idx]), waiting, np.int64)
+    return read
+
+
 def _days_since(column: str) -> Reader:
     return lambda m, idx: np.subtract(m.day, getattr(m.customers, column)[idx], dtype=np.int64)
 
@@ -74,6 +81,9 @@ def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[
     for row, channel in enumerate(CHANNELS):
         add(f"consent_{channel}", "bool", _row("consent", row), f"reachable by {channel}")
         add(f"fatigue_{channel}", "number", _row("fatigue", row), f"{channel} fatigue stock")
+    for team in ("sales", "success"):
+        add(f"{team}_queue", "number", _queue(team),
+            f"accounts waiting for the {team} team now (0 without journeys)")
     for bit, milestone in enumerate(MILESTONES):
         add(milestone, "bool", _bit(bit), f"the {milestone} condition holds now")
     return table

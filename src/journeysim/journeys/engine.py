@@ -30,6 +30,7 @@ from journeysim.governance.policy import ADVANCE, LEAVE, REASONS, SENT, STAY, Go
 from journeysim.journeys.attributes import AttributeReader
 from journeysim.journeys.runner import OUTSIDE, JourneyRunner
 from journeysim.journeys.spec import CONTENTS, CompiledJourney
+from journeysim.operations.desk import TeamDesk
 from journeysim.population.state import MONTHLY
 from journeysim.rng import keyed_uniforms, stream
 
@@ -65,9 +66,11 @@ class JourneyEngine:
         self.governance = Governance(model.cfg.policy, c,
                                      stream(model.cfg.seed, "global_control").random(c.size),
                                      first_weekday)
+        self.desk = TeamDesk(model, offers, first_weekday)
         self.runners = [
             JourneyRunner(j, i, stream(model.cfg.seed, f"journey:{j.name}").random(c.size),
-                          model.events, reader.lookup, self.governance.in_control)
+                          model.events, reader.lookup, self.governance.in_control,
+                          self.desk.submit)
             for i, j in enumerate(journeys)]
         self._lookup = reader.lookup
         self._last_boost_end = -1  # no boost runs past this day
@@ -80,8 +83,13 @@ class JourneyEngine:
             runner.check_exits(day)
             runner.admit(day, c.active, self.model.signals)
         batch = self._batch([r.advance(day, None, sends_allowed=True) for r in self.runners])
-        if not len(batch.ids):
-            return
+        if len(batch.ids):
+            self._send(batch, day)
+        self.desk.run_day(day, self)
+
+    def _send(self, batch: Batch, day: int) -> None:
+        """Governance, responses and the journeys' next moves for today's send requests."""
+        c = self.model.customers
         reason, action = self.governance.resolve(self._requests(batch, day), c, day)
         self._log_outcomes(batch, reason, day)
         sent = np.flatnonzero(reason == SENT)
@@ -275,6 +283,33 @@ class JourneyEngine:
             onward = ids[~gone & (act == ADVANCE)]
             runner.move(onward, runner.next_step(onward), day)
             runner.advance(day, onward, sends_allowed=False)
+
+    def convert_by_team(self, team: str, offer: catalog.Offer, ids: np.ndarray,
+                        credits: list[Any], day: int) -> None:
+        """Book the conversions ``ids`` won by a team contact, credited to their journeys."""
+        m = self.model
+        c = m.customers
+        q = catalog.quote(offer, c, ids, m.price_cents, m.cfg.population.organic.seat_headroom,
+                          len(m.plan_names) - 1)
+        plan_before, seats_before = c.plan[ids].copy(), c.seats[ids].copy()
+        delta = q.mrr - c.mrr[ids]
+        switching = ids[q.annual & (c.contract[ids] == MONTHLY)]
+        catalog.apply(q, offer, c, day)
+        m.switch_to_annual(switching, day)
+        c.last_purchase_day[ids] = day
+        source = np.array([credit.runner for credit in credits])
+        for runner in self.runners:
+            rows = np.flatnonzero(source == runner.index)
+            if not len(rows):
+                continue
+            who = ids[rows]
+            m.book(day, "convert", who, delta[rows], journey=runner.journey.name,
+                   arm=(runner.arm_labels, np.array([credits[i].arm for i in rows])),
+                   step=(runner.journey.steps.names, np.array([credits[i].step for i in rows])),
+                   offer=offer.name, detail=team,
+                   plan_before=(m.plan_names, plan_before[rows]),
+                   plan_after=(m.plan_names, q.plan[rows]),
+                   seats_before=seats_before[rows], seats_after=q.seats[rows])
 
     def leave_all(self, ids: np.ndarray, day: int, reason: str) -> None:
         """Take ``ids`` out of every journey they are in."""

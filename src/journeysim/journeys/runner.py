@@ -32,13 +32,16 @@ OUTSIDE = -1
 NOT_DUE = np.iinfo(np.int32).max
 """``wake`` of a customer who is not in the journey."""
 Lookup = Callable[[np.ndarray], Callable[[str], np.ndarray]]
+HandOff = Callable[[str, np.ndarray, int, np.ndarray, np.ndarray, int], None]
+"""Queues customers for a team: ``hand_off(team, ids, journey index, steps, arms, day)``."""
 
 
 class JourneyRunner:
     """State of every customer in one journey, and its daily execution."""
 
     def __init__(self, journey: CompiledJourney, index: int, arm_draws: np.ndarray,
-                 events: EventLog, lookup: Lookup, in_control: np.ndarray) -> None:
+                 events: EventLog, lookup: Lookup, in_control: np.ndarray,
+                 hand_off: HandOff) -> None:
         n = len(arm_draws)
         self.journey = journey
         self.index = index
@@ -52,6 +55,7 @@ class JourneyRunner:
         self.entries = np.zeros(n, np.int32)
         self.arm = _assign_arms(arm_draws, journey.holdout, journey.variant_weights)
         self.in_control = in_control  # the global control group: no contact of any kind
+        self.hand_off = hand_off
         self.holdout_arm = len(journey.variant_names)
         self.arm_labels = (*journey.variant_names, "holdout")
         # the variant whose steps a customer follows (the holdout follows the first one)
@@ -230,6 +234,9 @@ class JourneyRunner:
             self._log(day, "suppressed", who, detail=reason, step=(names, self.step[who]))
         team = self.journey.steps.team[self.variant[handed], self.step[handed]]
         self._log(day, "handoff", handed, detail=(TEAMS, team), step=(names, self.step[handed]))
+        for code in np.unique(team):
+            who = handed[team == code]
+            self.hand_off(TEAMS[code], who, self.index, self.step[who], self.arm[who], day)
 
 
 def _assign_arms(draws: np.ndarray, holdout: float, weights: np.ndarray) -> np.ndarray:

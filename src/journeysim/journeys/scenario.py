@@ -12,6 +12,8 @@ from journeysim.config.schema import SimConfig
 from journeysim.governance.policy import WEEKDAYS
 from journeysim.journeys.attributes import readers
 from journeysim.journeys.spec import CompiledJourney, compile_journey
+from journeysim.operations.desk import SERVICE_FAMILIES, TEAM_NAMES
+from journeysim.population.distributions import check
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,27 @@ def _check_policy(cfg: SimConfig) -> None:
                                   f"use {', '.join(WEEKDAYS)}")
 
 
+def _check_teams(cfg: SimConfig, offers: dict[str, catalog.Offer]) -> None:
+    for name in TEAM_NAMES:
+        team, key = getattr(cfg.team, name), f"team.{name}"
+        if not team.working_days:
+            raise ConfigError(f"{key}.working_days", "the team never works",
+                              "list its working days, e.g. [mon, tue, wed, thu, fri]")
+        for i, day in enumerate(team.working_days):
+            if day not in WEEKDAYS:
+                raise ConfigError(f"{key}.working_days.{i}", f"'{day}' is not a weekday",
+                                  f"use {', '.join(WEEKDAYS)}")
+        problem = check(team.service_days)
+        if problem or team.service_days.dist not in SERVICE_FAMILIES:
+            raise ConfigError(f"{key}.service_days", problem or
+                              f"a service time cannot be '{team.service_days.dist}'",
+                              f"use one of {', '.join(SERVICE_FAMILIES)}")
+        offer = team.outcome.offer
+        if offer is not None and offer not in offers:
+            raise ConfigError(f"{key}.outcome.offer", f"offer '{offer}' is not in the catalog",
+                              suggest(offer, offers).replace("valid keys here", "offers"))
+
+
 def compile_scenario(cfg: SimConfig) -> Scenario:
     """Check and compile the catalog, the journeys and the policy of ``cfg``.
 
@@ -46,4 +69,5 @@ def compile_scenario(cfg: SimConfig) -> Scenario:
     journeys = tuple(compile_journey(name, j, offers, attributes, MILESTONES)
                      for name, j in cfg.journey.items())
     _check_policy(cfg)
+    _check_teams(cfg, offers)
     return Scenario(journeys, offers)

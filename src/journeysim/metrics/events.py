@@ -15,7 +15,7 @@ import pandas as pd
 EVENTS: tuple[str, ...] = (
     "milestone", "adoption", "expansion", "contraction", "churn", "discount_end",
     "enter", "step", "send", "suppressed", "deliver", "open", "click", "unsubscribe",
-    "convert", "handoff", "exit",
+    "convert", "handoff", "exit", "task_queued", "task_started", "task_finished",
 )
 """Event types, in the order of their categorical codes."""
 
@@ -25,7 +25,7 @@ LABELS: tuple[str, ...] = ("detail", "journey", "step", "arm", "channel", "offer
 label ``labels[index[i]]``."""
 
 NUMBERS: dict[str, type] = {"seats_before": np.int32, "seats_after": np.int32,
-                            "mrr_delta_cents": np.int64}
+                            "mrr_delta_cents": np.int64, "wait_days": np.float64}
 """Numeric columns and their dtypes (money in cents; written out in currency units)."""
 
 Label = str | tuple[Sequence[str], np.ndarray]
@@ -85,6 +85,8 @@ class EventLog:
             values, present = _column(self._chunks, name, dtype)
             if name == "mrr_delta_cents":
                 columns["mrr_delta"] = pd.arrays.FloatingArray(values / 100.0, ~present)
+            elif values.dtype.kind == "f":
+                columns[name] = pd.arrays.FloatingArray(values, ~present)
             else:
                 columns[name] = pd.arrays.IntegerArray(values.astype(np.int64), ~present)
         return pd.DataFrame(columns)

@@ -1,0 +1,60 @@
+"""Journey hand-offs go through finite teams: queues, waits, and contacts that convert."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from journeysim.config.compose import compose_config
+from journeysim.config.journey_schema import JourneyConfig
+from journeysim.config.load import build
+from journeysim.runner import simulate
+
+CALL_EVERYONE = build(JourneyConfig, {
+    "priority": 1,
+    "entry": {"signal": "seat_limit_approaching", "reentry": "never"},
+    "steps": {"call": {"type": "handoff", "team": "sales", "next": "done"},
+              "done": {"type": "exit"}},
+    "arms": {"holdout": 0.2},
+}, "journey.call_everyone")
+
+
+def _run(headcount: int) -> pd.DataFrame:
+    cfg = compose_config(["population.size=4000", "horizon_days=120", "journey=[]",
+                          f"team.sales.headcount={headcount}"])
+    cfg.journey["call_everyone"] = CALL_EVERYONE
+    return simulate(cfg).events.frame()
+
+
+def test_handoffs_queue_for_the_team_and_more_reps_wait_less() -> None:
+    few, many = _run(1), _run(6)
+    for events in (few, many):
+        handed = events[events["event"] == "handoff"]
+        queued = events[events["event"] == "task_queued"]
+        assert len(handed) > 50 and len(queued) == len(handed)
+        assert (events[events["event"] == "handoff"]["arm"] != "holdout").all()
+        held = events[(events["event"] == "suppressed") & (events["step"] == "call")]
+        assert (held["detail"] == "holdout").all() and len(held) > 0
+        finished = events[events["event"] == "task_finished"]
+        assert finished["customer_id"].is_unique
+        assert set(finished["customer_id"]) <= set(queued["customer_id"])
+    wait = {name: e[e["event"] == "task_started"]["wait_days"].astype(float).mean()
+            for name, e in (("few", few), ("many", many))}
+    assert wait["many"] < wait["few"], wait
+    converts = {name: (e["event"] == "convert").sum() for name, e in (("few", few),
+                                                                      ("many", many))}
+    assert converts["many"] >= converts["few"] > 0, converts
+
+
+def test_team_conversions_are_credited_and_balance_revenue() -> None:
+    cfg = compose_config(["population.size=3000", "horizon_days=90", "journey=[]"])
+    cfg.journey["call_everyone"] = CALL_EVERYONE
+    model = simulate(cfg)
+    events = model.events.frame()
+    won = events[(events["event"] == "convert") & (events["detail"] == "sales")]
+    assert len(won) > 0
+    assert (won["journey"] == "call_everyone").all() and (won["step"] == "call").all()
+    assert (won["offer"] == "seat_pack").all() and (won["mrr_delta"] > 0).all()
+    c, f = model.customers, model.flows
+    assert c.mrr_start.sum() + f.expansion_mrr - f.contraction_mrr - f.churned_mrr == c.mrr.sum()
+    assert np.all(model.daily()["queue_sales"] >= 0)
