@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from journeysim.metrics.journey_summary import summarize_journeys
+from journeysim.metrics.team_summary import summarize_teams
 from journeysim.population.state import Customers
 
 
@@ -42,6 +43,7 @@ def summarize(model: Any, events: pd.DataFrame | None = None) -> dict[str, Any]:
     ``events`` is the model's event table, if already built.
     """
     c, f = model.customers, model.flows
+    events = model.events.frame() if events is None else events
     overall = _revenue(c, slice(None))
     start_cents = int(c.mrr_start.sum())
     end_cents = int(c.mrr.sum())
@@ -68,5 +70,7 @@ def summarize(model: Any, events: pd.DataFrame | None = None) -> dict[str, Any]:
         "milestones": dict(f.milestones),
         "by_segment": {name: _revenue(c, np.flatnonzero(c.segment == i))
                        for i, name in enumerate(model.segment_names)},
-        "journeys": summarize_journeys(model.events.frame() if events is None else events),
+        "journeys": summarize_journeys(events),
+        "teams": summarize_teams(events, model.journeys.desk if model.journeys else None,
+                                 model.day),
     }

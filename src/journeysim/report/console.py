@@ -41,7 +41,23 @@ def format_summary(s: dict[str, Any]) -> str:
                      f"MRR {_money(seg['mrr_end']):>12}  NRR {_pct(seg['nrr']):>6}  "
                      f"GRR {_pct(seg['grr']):>6}")
     lines += _journeys(s.get("journeys", {}))
+    lines += _teams(s.get("teams", {}))
     return "\n".join(lines)
+
+
+def _teams(teams: dict[str, Any]) -> list[str]:
+    """One line per team that had any task."""
+    lines = []
+    for name, t in teams.items():
+        if not t["tasks_queued"]:
+            continue
+        wait = ("n/a" if t["median_wait_days"] is None
+                else f"{t['median_wait_days']:.1f} / {t['p90_wait_days']:.1f} days")
+        lines.append(f"  Team {name} ({t['headcount']} reps): {t['tasks_queued']:,} hand-offs, "
+                     f"wait median / p90 {wait}, utilisation {_pct(t['utilization'])}, "
+                     f"{t['conversions']:,} conversions {_money(t['conversion_mrr'])} MRR, "
+                     f"{t['queue_at_end']:,} still waiting")
+    return lines
 
 
 JOURNEY_COLUMNS = ("arm", "entrants", "sent", "suppr.", "deliv.", "opened", "clicked", "conv.",
