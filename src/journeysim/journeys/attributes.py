@@ -33,7 +33,8 @@ def _row(array: str, row: int) -> Reader:
 def _queue(team: str) -> Reader:
     def read(m: Any, idx: np.ndarray) -> np.ndarray:
         waiting = m.journeys.desk.queue_length(team) if m.journeys is not None else 0
-        return np.full(len(m.customers.segment[idx]), waiting, np.int64)
+        size = m.customers.size if isinstance(idx, slice) else len(idx)
+        return np.full(size, waiting, np.int64)
     return read
 
 
