@@ -1,8 +1,9 @@
 """One run end to end: build the model, simulate, write the outputs, print the summary.
 
 A run directory receives ``config.yaml`` (resolved), ``daily.parquet``, ``events.parquet``,
-``customers.parquet`` and, last, ``summary.json``: a directory with ``summary.json`` holds a
-complete run, and a run never writes into a directory that already holds one.
+``customers.parquet``, ``report.html`` (the run's figures and tables on one self-contained page)
+and, last, ``summary.json``: a directory with ``summary.json`` holds a complete run, and a run
+never writes into a directory that already holds one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from journeysim.metrics.tables import customers_frame
 from journeysim.model import JourneyModel
 from journeysim.outputs import write_json, write_parquet, write_text
 from journeysim.report.console import format_summary
+from journeysim.report.run_report import write_run_report
 
 PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000
 """With ``progress: auto``, runs at least this long show a progress bar on a terminal."""
@@ -54,11 +56,13 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
     summary = summarize(model, events)
 
     write_text(out_dir / "config.yaml", config_yaml)
-    write_parquet(out_dir / "daily.parquet", model.daily())
+    daily = model.daily()
+    write_parquet(out_dir / "daily.parquet", daily)
     if cfg.output.events:
         write_parquet(out_dir / "events.parquet", events)
     if cfg.output.customers:
         write_parquet(out_dir / "customers.parquet", customers_frame(model))
+    write_run_report(out_dir, summary, daily, events)
     write_json(out_dir / "summary.json", summary)
     if echo:
         print(format_summary(summary))

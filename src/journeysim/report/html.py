@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from dataclasses import dataclass, field
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
@@ -32,6 +34,27 @@ def figure_tag(fig: Figure, alt: str) -> str:
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def table(frame: pd.DataFrame) -> str:
+    """``frame`` as an HTML table: its column names as the header, each value as escaped text.
+
+    Missing values (None, NaN, NA) show as empty cells; format numbers before passing them.
+    """
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _cell(value: object) -> str:
+    missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return "" if missing else html.escape(str(value))
+
+
+def note(text: str) -> str:
+    """A short explanatory paragraph (escaped), e.g. how to read the figure above it."""
+    return f'<p class="note">{html.escape(text)}</p>'
 
 
 @dataclass
