@@ -1,0 +1,1 @@
+"""Honest experiment readouts: holdout lift estimates with intervals, and power."""
