@@ -1,11 +1,14 @@
 """The ``journeysim`` command: check the config, run one simulation, write and print results.
 
 Run ``journeysim [key=value ...]``; every key is documented in docs/configuration.md. A config
-mistake stops before the run with one message naming the file, the key and the fix.
+mistake stops before the run with one message naming the file, the key and the fix. A run whose
+directory already holds the complete run of the same config is skipped, so a sweep rerun into its
+own ``hydra.sweep.dir`` resumes (docs/sweeps.md).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
@@ -14,6 +17,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -27,6 +31,7 @@ from journeysim.config.preflight import (
 )
 from journeysim.config.schema import SimConfig
 from journeysim.journeys.scenario import compile_scenario
+from journeysim.outputs import write_text
 
 EXIT_CONFIG_ERROR = 2
 
@@ -103,6 +108,36 @@ def _validated(cfg: DictConfig) -> SimConfig:
     raise AssertionError("unreachable")
 
 
+def _finished_summary(out_dir: Path, config_yaml: str) -> dict[str, Any] | None:
+    """The summary of the complete run of this same config in ``out_dir``, if there is one.
+
+    A complete run of another config there stops with a configuration error.
+    """
+    summary = out_dir / "summary.json"
+    if not summary.exists():
+        return None
+    saved = out_dir / "config.yaml"
+    if not saved.is_file() or saved.read_text(encoding="utf-8") != config_yaml:
+        setting = ("hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN
+                   else "hydra.run.dir")
+        fail(_relative(out_dir), None,
+             "this directory already holds a finished run of a different configuration",
+             f"choose another {setting}")
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def _save_hydra_record(cfg: DictConfig, out_dir: Path) -> None:
+    """Hydra's record of the job in ``.hydra/``, saved here rather than by Hydra.
+
+    Hydra would save it before the job starts (``hydra.output_subdir``, off in conf/config.yaml),
+    over the record of a finished run that the job then skips or refuses.
+    """
+    record = out_dir / ".hydra"
+    write_text(record / "config.yaml", OmegaConf.to_yaml(cfg))
+    write_text(record / "hydra.yaml", OmegaConf.to_yaml(HydraConfig.instance().cfg))
+    write_text(record / "overrides.yaml", OmegaConf.to_yaml(HydraConfig.get().overrides.task))
+
+
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
 def _run(cfg: DictConfig) -> dict[str, Any]:
     from journeysim.runner import run
@@ -110,7 +145,13 @@ def _run(cfg: DictConfig) -> dict[str, Any]:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     sim = _validated(cfg)
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    return run(sim, OmegaConf.to_yaml(cfg, resolve=True), out_dir)
+    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    finished = _finished_summary(out_dir, config_yaml)
+    if finished is not None:
+        print(f"skipped: {out_dir} already complete")
+        return finished
+    _save_hydra_record(cfg, out_dir)
+    return run(sim, config_yaml, out_dir)
 
 
 def main() -> None:
