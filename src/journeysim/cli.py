@@ -3,7 +3,7 @@
 Run ``journeysim [key=value ...]``; every key is documented in docs/configuration.md. A config
 mistake stops before the run with one message naming the file, the key and the fix. A run whose
 directory already holds the complete run of the same config is skipped, so a sweep rerun into its
-own ``hydra.sweep.dir`` resumes (docs/sweeps.md).
+own ``hydra.sweep.dir`` resumes (docs/sweeps.md); ``+experiment=<name>`` runs a named sweep.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from journeysim.config.compose import CONF_DIR
+from journeysim.config.experiments import EXPERIMENTS_DIR, check_experiment, register_experiments
 from journeysim.config.load import ConfigError, load
 from journeysim.config.preflight import (
     GROUPS,
@@ -154,16 +155,32 @@ def _run(cfg: DictConfig) -> dict[str, Any]:
     return run(sim, config_yaml, out_dir)
 
 
+def _experiment_override(arg: str, dirs: list[Path]) -> str:
+    """``arg`` as Hydra's ``+experiment=<name>`` if it selects an experiment (checked first)."""
+    key, _, name = arg.partition("=")
+    if key not in ("experiment", "+experiment"):
+        return arg
+    try:
+        check_experiment(name, dirs)
+    except ConfigError as err:
+        where = (f"command-line override '{arg}'" if err.key == "experiment"
+                 else _relative(EXPERIMENTS_DIR / f"{name}.yaml"))
+        fail(where, err.key, err.problem, err.fix)
+    return f"+experiment={name}"
+
+
 def main() -> None:
     """Console entry point: preflight checks, then Hydra runs (or sweeps) ``_run``."""
     argv = sys.argv[1:]
     dirs = _config_dirs(argv)
     try:
-        check_yaml_files(dirs)
+        check_yaml_files([*dirs, EXPERIMENTS_DIR])
+        argv = [_experiment_override(arg, dirs) for arg in argv]
         sys.argv = [sys.argv[0], *rewrite_overrides(argv, dirs)]
     except YamlError as err:
         fail(_relative(err.path), None, err.problem, err.fix)
     except ConfigError as err:
         override = next((a for a in argv if a.split("=", 1)[0] == err.key), err.key)
         fail(f"command-line override '{override}'", err.key, err.problem, err.fix)
+    register_experiments()
     _run()
