@@ -28,10 +28,14 @@ img { max-width: 100%; } p.note { color: #555; font-size: 0.9em; }
 """
 
 
-def figure_tag(fig: Figure, alt: str) -> str:
-    """``fig`` as an ``<img>`` tag carrying the PNG inline (base64 data URI)."""
+def figure_tag(fig: Figure, alt: str, tight: bool = True) -> str:
+    """``fig`` as an ``<img>`` tag carrying the PNG inline (base64 data URI).
+
+    ``tight`` trims the image to what is drawn, which costs a second drawing of the figure;
+    a figure whose margins are set (``Figure.subplots_adjust``) can go without it.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight" if tight else None)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 

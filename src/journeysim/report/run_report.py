@@ -14,12 +14,16 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import rcParams
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from journeysim.metrics.journey_summary import FUNNEL
@@ -41,15 +45,15 @@ TITLES: dict[str, str] = {
 OUTCOMES: tuple[str, ...] = ("expanded", "net_mrr_change", "churned", "unsubscribed")
 """Lift outcomes in ``summary["effects"]["lifts"]``, in the order they are drawn."""
 
-PANEL_WIDTH, PANEL_HEIGHT = 5.0, 3.2
-"""Size of one panel of a figure, in inches."""
+PANEL_WIDTH, PANEL_HEIGHT = 4.2, 2.4
+"""Size of one panel (the axes) of a figure, in inches."""
 
 PLAIN_NUMBER = FuncFormatter(lambda value, _: f"{value:,.0f}")
 """Tick labels as plain numbers (log axes would otherwise typeset powers of ten, slowly)."""
 
-MONEY_AXIS = FuncFormatter(lambda value, _: f"${value / 1e6:,.2f}M" if abs(value) >= 1e6
+MONEY_AXIS = FuncFormatter(lambda value, _: f"${value / 1e3:,.0f}k" if abs(value) >= 1e4
                            else f"${value:,.0f}")
-"""Tick labels in dollars (millions shortened), instead of an offset such as ``1e6``."""
+"""Tick labels in dollars (thousands from $10k), instead of an offset such as ``1e6``."""
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -88,27 +92,61 @@ def _with_interval(value: float | None, low: float | None, high: float | None, u
 
 # --- figures ----------------------------------------------------------------------------------
 
-def _figure(panels: int, columns: int = 2, height: float = PANEL_HEIGHT,
-            space: float = 0.3) -> tuple[Figure, list]:
-    """A figure of ``panels`` axes on a grid ``columns`` wide; unused cells are hidden.
+@dataclass(frozen=True)
+class Margins:
+    """Inches around and between a figure's panels.
 
-    ``space`` separates the panels (a fraction of a panel's width); no layout engine runs,
-    which halves the drawing time (the page builder trims the outer margins).
+    Set by hand rather than by a layout engine or a tight bounding box, which would each draw
+    the figure once more: with them a report takes about twice as long.
     """
+
+    left: float = 0.8      # the first column's y tick labels
+    gap: float = 0.8       # between columns: the next column's y tick labels
+    right: float = 0.2
+    top: float = 0.35      # panel titles
+    bottom: float = 0.55   # x tick labels and axis label
+    row_gap: float = 0.95  # between rows: x labels of one row, titles of the next
+
+
+def _figure(panels: int, columns: int = 2, height: float = PANEL_HEIGHT,
+            margins: Margins = Margins()) -> tuple[Figure, list]:
+    """A figure of ``panels`` axes, each ``PANEL_WIDTH`` by ``height`` inches, ``columns`` wide."""
     columns = min(columns, panels)
     rows = math.ceil(panels / columns)
-    fig = Figure(figsize=(PANEL_WIDTH * columns, height * rows))
-    fig.subplots_adjust(wspace=space, hspace=max(space, 0.45))
+    m = margins
+    width = m.left + columns * PANEL_WIDTH + (columns - 1) * m.gap + m.right
+    tall = m.top + rows * height + (rows - 1) * m.row_gap + m.bottom
+    fig = Figure(figsize=(width, tall))
+    fig.subplots_adjust(left=m.left / width, right=1 - m.right / width, bottom=m.bottom / tall,
+                        top=1 - m.top / tall, wspace=m.gap / PANEL_WIDTH,
+                        hspace=m.row_gap / height)
     axes = list(fig.subplots(rows, columns, squeeze=False).ravel())
     for ax in axes[panels:]:
         ax.set_visible(False)
     return fig, axes[:panels]
 
 
+def _label_inches(labels: Iterable[str]) -> float:
+    """The width of the longest tick label (default font), with room for the tick."""
+    measure = TextToPath().get_text_width_height_descent
+    font = FontProperties(size=rcParams["ytick.labelsize"])
+    return 0.2 + max(measure(label, font, ismath=False)[0] for label in labels) / 72
+
+
+def _shared_legend(fig: Figure, axes: list) -> None:
+    """One legend for all ``axes`` (each label once), centred in the figure's bottom margin."""
+    legend: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
+               frameon=False)
+
+
 def _embed(fig: Figure, alt: str) -> str:
     """``fig`` as an inline ``<img>``; the figure is cleared so nothing keeps its artists."""
     try:
-        return figure_tag(fig, alt)
+        return figure_tag(fig, alt, tight=False)
     finally:
         fig.clear()
 
@@ -216,7 +254,7 @@ def fatigue_section(daily: pd.DataFrame) -> Section:
     """Mean fatigue per channel per day; sends and unsubscribes per week."""
     if not daily["sends"].any():
         return _section("fatigue", note("No message was sent in this run."))
-    fig, (left, right) = _figure(2)
+    fig, (left, right) = _figure(2, margins=Margins(right=0.8))
     for column in (c for c in daily.columns if c.startswith("fatigue_") and daily[c].any()):
         left.plot(daily["day"], daily[column], label=column.removeprefix("fatigue_"))
     left.set(xlabel="day", title="mean fatigue of active customers")
@@ -248,10 +286,13 @@ def conversions_section(events: pd.DataFrame | None) -> Section:
         return _section("conversions", note("No customer converted on a journey offer."))
     groupings = {"offer": _conversions_by(converts, "offer"),
                  "step": _conversions_by(converts, "step")}
+    labels = {key: _pair_labels(counts) for key, counts in groupings.items()}
     bars = max(len(counts) for counts in groupings.values())
-    fig, axes = _figure(2, columns=1, height=0.8 + 0.3 * bars, space=0.7)
+    left = _label_inches(label for pairs in labels.values() for label in pairs)
+    fig, axes = _figure(2, columns=1, height=0.3 + 0.3 * bars,
+                        margins=Margins(left=left, bottom=0.35, row_gap=0.7))
     for ax, (key, counts) in zip(axes, groupings.items(), strict=True):
-        _conversion_bars(ax, counts, f"conversions by journey / {key}")
+        _conversion_bars(ax, counts, labels[key], f"conversions by journey / {key}")
     return _section("conversions", _embed(fig, "conversions by journey, offer and step"),
                     note("Bars count conversions; the label at each bar's end is the MRR change "
                          "they made (a discounted annual plan lowers MRR). Tables: by offer, "
@@ -264,8 +305,12 @@ def _conversions_by(converts: pd.DataFrame, key: str) -> pd.DataFrame:
     return grouped.agg(conversions="size", mrr_change="sum").reset_index()
 
 
-def _conversion_bars(ax: Any, counts: pd.DataFrame, title: str) -> None:
-    labels = counts.iloc[:, 0].astype(str) + " / " + counts.iloc[:, 1].astype(str)
+def _pair_labels(counts: pd.DataFrame) -> list[str]:
+    """``journey / offer`` (or step) per row of a conversion count."""
+    return [f"{a} / {b}" for a, b in zip(counts.iloc[:, 0], counts.iloc[:, 1], strict=True)]
+
+
+def _conversion_bars(ax: Any, counts: pd.DataFrame, labels: list[str], title: str) -> None:
     y = np.arange(len(counts))
     ax.barh(y, counts["conversions"], color="C2")
     for i, (n, mrr) in enumerate(zip(counts["conversions"], counts["mrr_change"], strict=True)):
@@ -288,16 +333,17 @@ def teams_section(teams: dict[str, Any], daily: pd.DataFrame) -> Section:
     """Queue and busy reps per team per day (if any task ran), and each team's results."""
     if not teams:
         return _section("teams", note("No team took part in this run (no journeys)."))
-    columns = [c for c in daily.columns if c.startswith(("queue_", "busy_")) and daily[c].any()]
+    panels = {"queue": "hand-offs waiting for a rep", "busy": "reps working on a hand-off"}
+    busy = [name for name in teams
+            if any(daily.get(f"{kind}_{name}", pd.Series(dtype=float)).any() for kind in panels)]
     figure = ""
-    if columns:
-        fig, (ax,) = _figure(1, height=PANEL_HEIGHT)
-        for column in columns:
-            kind, team = column.split("_", 1)
-            ax.plot(daily["day"], daily[column], "-" if kind == "queue" else ":",
-                    label=f"{team}: {'tasks waiting' if kind == 'queue' else 'busy reps'}")
-        ax.set(xlabel="day", title="hand-offs waiting and reps busy")
-        ax.legend(fontsize="small")
+    if busy:
+        fig, axes = _figure(2, margins=Margins(bottom=0.9))
+        for ax, (kind, title) in zip(axes, panels.items(), strict=True):
+            for name in busy:
+                ax.plot(daily["day"], daily[f"{kind}_{name}"], label=name)
+            ax.set(xlabel="day", title=title)
+        _shared_legend(fig, axes)
         figure = _embed(fig, "team queues and busy reps per day")
     rows = [{"team": name, "reps": t["headcount"], "hand-offs": f"{t['tasks_queued']:,}",
              "started": f"{t['tasks_started']:,}", "finished": f"{t['tasks_finished']:,}",
@@ -306,8 +352,8 @@ def teams_section(teams: dict[str, Any], daily: pd.DataFrame) -> Section:
              "conversions": f"{t['conversions']:,}",
              "conversion MRR": _money(t["conversion_mrr"], True)}
             for name, t in teams.items()]
-    reading = ("Solid: hand-offs waiting for a rep; dotted: reps working on one. Utilisation is "
-               "the share of rep working days spent on tasks." if columns else
+    reading = ("Per team and day: hand-offs waiting in the queue (left) and reps working on one "
+               "(right). Utilisation is the share of rep working days spent on tasks." if busy else
                "No hand-off reached a team in this run.")
     return _section("teams", figure, note(reading), table(pd.DataFrame(rows)))
 
@@ -340,12 +386,14 @@ def lift_section(effects: dict[str, Any] | None) -> Section:
         return _section("lift", note("This run had no counterfactual (the same population "
                                      "without journeys), so true effects are unknown."))
     lifts = pd.DataFrame(effects.get("lifts") or [])
-    outcomes = [o for o in OUTCOMES if not lifts.empty and (lifts["outcome"] == o).any()]
+    present = list(lifts["outcome"].unique()) if not lifts.empty else []
+    outcomes = sorted(present, key=lambda o: OUTCOMES.index(o) if o in OUTCOMES else len(OUTCOMES))
     return _section(
         "lift",
         table(_true_effects(effects["true"])),
-        note(f"True effects: the run with journeys against the same population with "
-             f"{effects.get('baseline', 'no journeys')}, per customer of the whole population."),
+        note(f"True effects: totals of this run against the same population with "
+             f"{effects.get('baseline', 'no journeys')}; effect = with \u2212 without, over all "
+             "customers and per segment."),
         _forest_figure(lifts, outcomes) if outcomes else "",
         note("Per arm and outcome: circle, the arm \u2212 holdout estimate with its 95% "
              "interval; square, the same adjusted for pre-entry behaviour (CUPED); diamond, "
@@ -360,16 +408,14 @@ def _forest_figure(lifts: pd.DataFrame, outcomes: list[str]) -> str:
     """One forest panel per outcome; every panel puts each journey / arm on the same row."""
     arms = list(dict.fromkeys(zip(lifts["journey"], lifts["arm"], strict=True)))
     rows = {arm: -float(i) for i, arm in enumerate(arms)}
-    fig, axes = _figure(len(outcomes), height=1.2 + 0.45 * len(arms))
-    legend: dict[str, Any] = {}
+    labels = [f"{journey} / {arm}" for journey, arm in arms]
+    columns = 2
+    fig, axes = _figure(len(outcomes), columns, height=0.3 + 0.45 * len(arms),
+                        margins=Margins(left=_label_inches(labels), gap=0.3, bottom=0.9))
     for i, (ax, outcome) in enumerate(zip(axes, outcomes, strict=True)):
         _forest(ax, lifts[lifts["outcome"] == outcome], outcome, rows)
-        ax.set_yticks(list(rows.values()),
-                      [f"{j} / {a}" for j, a in rows] if i % 2 == 0 else [])
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            legend.setdefault(label, handle)
-    fig.legend(legend.values(), legend.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-               ncol=len(legend), frameon=False)
+        ax.set_yticks(list(rows.values()), labels if i % columns == 0 else [])
+    _shared_legend(fig, axes)
     return _embed(fig, "estimated, true and naive lift per journey arm")
 
 
@@ -412,10 +458,12 @@ def _lift_rows(lifts: pd.DataFrame) -> pd.DataFrame:
                               _number(row.get(f"{ci}_high")), row["unit"])
 
     order = {o: i for i, o in enumerate(OUTCOMES)}
-    ordered = lifts.sort_values("outcome", key=lambda s: s.map(order), kind="stable")
+    ordered = lifts.sort_values("outcome", key=lambda s: s.map(order).fillna(len(order)),
+                                kind="stable")
     return pd.DataFrame([
         {"journey": r["journey"], "arm": r["arm"], "outcome": r["outcome"],
-         "entrants": f"{int(r['entrants']):,}", "holdout": f"{int(r['holdout_entrants']):,}",
+         "entrants": f"{int(r['entrants']):,}",
+         "holdout entrants": f"{int(r['holdout_entrants']):,}",
          "true": cell(r, "true"), "estimate [95% CI]": cell(r, "estimate", "ci"),
          "CUPED [95% CI]": cell(r, "cuped_estimate", "cuped_ci"),
          "naive": cell(r, "naive"),
@@ -423,13 +471,17 @@ def _lift_rows(lifts: pd.DataFrame) -> pd.DataFrame:
         for _, r in ordered.iterrows()])
 
 
+def _count(value: float, signed: bool) -> str:
+    return f"{int(value):+,}" if signed else f"{int(value):,}"
+
+
+def _ratio(value: float, signed: bool) -> str:
+    return _effect(value, "share") if signed else _pct(value)
+
+
 TRUE_MEASURES: dict[str, Callable[[float, bool], str]] = {
-    "expansion_mrr": lambda v, signed: _money(v, signed),
-    "net_mrr_change": lambda v, signed: _money(v, signed),
-    "nrr": lambda v, signed: f"{100 * v:+.2f} pts" if signed else _pct(v),
-    "expanded_customers": lambda v, signed: f"{int(v):+,}" if signed else f"{int(v):,}",
-    "churned_customers": lambda v, signed: f"{int(v):+,}" if signed else f"{int(v):,}",
-    "unsubscribed_customers": lambda v, signed: f"{int(v):+,}" if signed else f"{int(v):,}",
+    "expansion_mrr": _money, "net_mrr_change": _money, "nrr": _ratio,
+    "expanded_customers": _count, "churned_customers": _count, "unsubscribed_customers": _count,
 }
 """How each measure of ``effects["true"]`` is shown: as a level, or ``signed`` as an effect."""
 
