@@ -11,6 +11,9 @@ from journeysim.config.schema import BetaParams, ChurnBeta
 from journeysim.model import JourneyModel
 from journeysim.rng import stream
 
+NEUTRAL = ["population.churn_modifiers.support=0"]
+"""The sBG closed forms hold with neutral churn modifiers (the others default to 0)."""
+
 
 def within(observed: np.ndarray, expected: np.ndarray, n: int, z: float = 4.5) -> None:
     """Assert every binomial share is within z standard errors of its expected value."""
@@ -60,7 +63,7 @@ def test_bass_shifted_curve_starts_at_its_start_share() -> None:
 @pytest.mark.parametrize(("a", "b"), [(0.7, 3.0), (2.0, 10.0)])
 def test_sbg_survival_of_a_new_monthly_cohort(a: float, b: float) -> None:
     n, renewals = 100_000, 12
-    cfg = single_segment(n, [f"horizon_days={30 * renewals}"], tenure_days=constant(0),
+    cfg = single_segment(n, [f"horizon_days={30 * renewals}", *NEUTRAL], tenure_days=constant(0),
                          annual_share=0.0, churn=ChurnBeta(BetaParams(a, b), BetaParams(a, b)))
     model = JourneyModel(cfg)
     model.run(30 * renewals)
@@ -72,7 +75,7 @@ def test_sbg_survival_of_a_new_monthly_cohort(a: float, b: float) -> None:
 def test_sbg_survival_of_a_seasoned_cohort_is_the_conditional_curve() -> None:
     """Customers who already survived 6 renewals follow S(6 + t) / S(6)."""
     n, a, b, past = 100_000, 0.7, 3.0, 6
-    cfg = single_segment(n, ["horizon_days=360"], tenure_days=constant(30 * past),
+    cfg = single_segment(n, ["horizon_days=360", *NEUTRAL], tenure_days=constant(30 * past),
                          annual_share=0.0, churn=ChurnBeta(BetaParams(a, b), BetaParams(a, b)))
     model = JourneyModel(cfg)
     model.run(360)
@@ -84,7 +87,8 @@ def test_sbg_survival_of_a_seasoned_cohort_is_the_conditional_curve() -> None:
 
 def test_annual_contracts_renew_only_on_their_anniversary() -> None:
     n = 20_000
-    cfg = single_segment(n, ["horizon_days=400"], tenure_days=constant(100), annual_share=1.0,
+    cfg = single_segment(n, ["horizon_days=400", *NEUTRAL], tenure_days=constant(100),
+                         annual_share=1.0,
                          churn=ChurnBeta(BetaParams(1.0, 1.0), BetaParams(1.0, 1.0)))
     model = JourneyModel(cfg)
     model.run(400)

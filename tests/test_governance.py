@@ -147,9 +147,13 @@ def test_a_full_holdout_changes_nothing_but_the_journey_log(seed: int) -> None:
 def test_journeys_convert_and_credit_journey_step_and_arm() -> None:
     model = simulate(compose_config(["population.size=5000", "horizon_days=120"]))
     events = model.events.frame()
-    converts = events[events["event"] == "convert"]
-    assert len(converts) > 0
-    assert converts[["journey", "step", "arm", "offer", "channel"]].notna().all().all()
-    assert (converts["arm"] != "holdout").all()
+    everything = events[events["event"] == "convert"]
+    assert (everything["arm"] != "holdout").all()
+    assert everything[["journey", "step", "arm", "offer"]].notna().all().all()
+    by_team = everything[everything["team"].notna()]  # a rep's contact: no message, no channel
+    assert len(by_team) > 0 and by_team["channel"].isna().all()
+    assert (by_team["step"] == "talk_to_sales").all()
+    converts = everything[everything["team"].isna()]
+    assert len(converts) > 0 and converts["channel"].notna().all()
     clicked = events[events["event"] == "click"][["customer_id", "day", "journey"]]
     assert len(converts.merge(clicked, on=["customer_id", "day", "journey"])) == len(converts)

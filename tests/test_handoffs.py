@@ -30,15 +30,17 @@ def test_handoffs_queue_for_the_team_and_more_reps_wait_less() -> None:
     few, many = _run(1), _run(6)
     for events in (few, many):
         handed = events[events["event"] == "handoff"]
-        queued = events[events["event"] == "task_queued"]
+        sales = events[events["team"] == "sales"]
+        queued = sales[sales["event"] == "task_queued"]
         assert len(handed) > 50 and len(queued) == len(handed)
         assert (events[events["event"] == "handoff"]["arm"] != "holdout").all()
         held = events[(events["event"] == "suppressed") & (events["step"] == "call")]
         assert (held["detail"] == "holdout").all() and len(held) > 0
-        finished = events[events["event"] == "task_finished"]
+        finished = sales[sales["event"] == "task_finished"]
         assert finished["customer_id"].is_unique
         assert set(finished["customer_id"]) <= set(queued["customer_id"])
-    wait = {name: e[e["event"] == "task_started"]["wait_days"].astype(float).mean()
+    wait = {name: e[(e["event"] == "task_started") & (e["team"] == "sales")]["wait_days"]
+            .astype(float).mean()
             for name, e in (("few", few), ("many", many))}
     assert wait["many"] < wait["few"], wait
     converts = {name: (e["event"] == "convert").sum() for name, e in (("few", few),
@@ -51,10 +53,27 @@ def test_team_conversions_are_credited_and_balance_revenue() -> None:
     cfg.journey["call_everyone"] = CALL_EVERYONE
     model = simulate(cfg)
     events = model.events.frame()
-    won = events[(events["event"] == "convert") & (events["detail"] == "sales")]
+    won = events[(events["event"] == "convert") & (events["team"] == "sales")]
     assert len(won) > 0
     assert (won["journey"] == "call_everyone").all() and (won["step"] == "call").all()
     assert (won["offer"] == "seat_pack").all() and (won["mrr_delta"] > 0).all()
     c, f = model.customers, model.flows
     assert c.mrr_start.sum() + f.expansion_mrr - f.contraction_mrr - f.churned_mrr == c.mrr.sum()
     assert np.all(model.daily()["queue_sales"] >= 0)
+
+
+def test_reference_scenario_sends_larger_teams_to_sales_and_headcount_matters() -> None:
+    """The default seat_expansion journey hands larger accounts to sales; one rep against two:
+    the queue gets shorter and the hand-offs convert no less."""
+    results = {}
+    for reps in (1, 2):
+        cfg = compose_config(["population.size=8000", "horizon_days=180",
+                              "journey=[seat_expansion]", f"team.sales.headcount={reps}"])
+        events = simulate(cfg).events.frame()
+        started = events[(events["event"] == "task_started") & (events["team"] == "sales")]
+        won = events[(events["event"] == "convert") & (events["team"] == "sales")]
+        results[reps] = (started["wait_days"].astype(float).mean(), len(won), len(started))
+    (wait_1, won_1, started_1), (wait_2, won_2, started_2) = results[1], results[2]
+    assert started_1 > 100 and started_2 > 100, results
+    assert wait_2 < wait_1, results
+    assert won_2 >= won_1 > 0, results

@@ -205,3 +205,20 @@ def test_same_seed_same_records():
 
     assert run(5) == run(5)
     assert run(5) != run(6)
+
+
+def test_withdrawn_tasks_leave_the_queue_and_free_their_rep() -> None:
+    team = _team(service=("fixed", 2.0, 0.0))
+    for task in range(3):
+        team.submit(task, customer_id=10 + task, kind="ticket", value=1.0, day=0)
+    team.run_until(1.0)  # task 0 in service, tasks 1 and 2 waiting
+    assert team.queue_length == 2 and team.busy == 1
+    withdrawn = team.withdraw([10, 12, 99])
+    assert [r.task_id for r in withdrawn] == [0, 2]
+    assert team.queue_length == 1
+    finished = team.run_until(10.0)
+    first, second, third = team.records
+    assert first.withdrawn == 1.0 and first.finished is None
+    assert second.started == 1.0 and second.finished == 3.0 and finished == [second]
+    assert third.started is None and third.withdrawn == 1.0
+    assert team.queue_length == 0 and team.busy == 0

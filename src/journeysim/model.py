@@ -7,11 +7,14 @@ The day's order is fixed (docs/model.md, "Process overview and scheduling"):
 3. feature adoption spreads (Bass), with peers' adopted share as of the start of the day;
 4. seat demand grows (hiring);
 5. milestone conditions are evaluated and the ones that became true fire as signals;
-6. journeys act on today's state and signals (``journeys.engine``: exits, entries, steps,
-   governance, responses, conversions);
-7. discounts that end today end; organic expansion and contraction;
-8. contracts due today renew or churn;
-9. the day's KPIs are recorded.
+6. customers file support tickets (queued for the support team);
+7. journeys act on today's state and signals (``journeys.engine``: exits, entries, steps,
+   governance, responses, conversions); hand-offs queue for sales or success;
+8. the teams work to the end of the day (``operations.desk``): contacts convert or not,
+   tickets are resolved well or badly;
+9. discounts that end today end; organic expansion and contraction;
+10. contracts due today renew or churn;
+11. the day's KPIs are recorded.
 
 Each stochastic step draws one uniform per customer from its own stream every day (see
 ``journeysim.rng``), whether or not the draw is used.
@@ -25,7 +28,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from journeysim.behavior import adoption, churn, fatigue, milestones, organic, seats, usage
+from journeysim.behavior import (
+    adoption,
+    churn,
+    fatigue,
+    milestones,
+    organic,
+    seats,
+    support,
+    usage,
+)
 from journeysim.channels import CHANNELS
 from journeysim.config.schema import SimConfig
 from journeysim.governance.policy import WEEKDAYS
@@ -33,7 +45,7 @@ from journeysim.journeys.attributes import AttributeReader, readers
 from journeysim.journeys.engine import JourneyEngine
 from journeysim.journeys.scenario import Scenario, compile_scenario
 from journeysim.metrics.events import EventLog
-from journeysim.operations.desk import TEAM_NAMES
+from journeysim.operations.desk import TEAM_NAMES, TeamDesk
 from journeysim.population.generate import generate, price_cents
 from journeysim.population.state import (
     ANNUAL,
@@ -45,7 +57,7 @@ from journeysim.population.state import (
 )
 from journeysim.rng import streams, uniforms
 
-DAILY_PROCESSES: tuple[str, ...] = ("adoption", "seat_demand", "organic", "churn")
+DAILY_PROCESSES: tuple[str, ...] = ("adoption", "seat_demand", "support", "organic", "churn")
 """Processes that draw one uniform per customer every day, in drawing order."""
 LIMIT_REACHED_BIT = 1 << milestones.MILESTONES.index("seat_limit_reached")
 
@@ -102,6 +114,9 @@ class JourneyModel(mesa.Model):
         self._milestones = milestones.MilestoneTracker(c, pop.milestones)
         c.conditions[:] = self._milestones.evaluate(c, 0)
         scenario = scenario or compile_scenario(cfg)
+        self._tickets_per_month = np.array(
+            [seg.support_tickets_per_month for seg in pop.segments.values()])
+        self.desk = TeamDesk(self, scenario.offers, WEEKDAYS.index(cfg.start_weekday))
         self.journeys = None
         if scenario.journeys:
             reader = AttributeReader(self, readers(self.segment_names, self.plan_names))
@@ -130,8 +145,10 @@ class JourneyModel(mesa.Model):
         self._adopt(draws["adoption"], day)
         seats.grow_demand(c.seat_demand, c.hiring_rate, draws["seat_demand"])
         self._fire_milestones(day)
+        self._file_tickets(draws["support"], day)
         if self.journeys is not None:
             self.journeys.run_day(day)
+        self.desk.run_day(day)
         self._end_discounts(day)
         self._organic(draws["organic"], day)
         self._renew(draws["churn"], day)
@@ -144,6 +161,12 @@ class JourneyModel(mesa.Model):
         c = self.customers
         new = adoption.new_adopters(c.adopted, c.active, self._peer_group, probability, uniforms)
         self.mark_adopted(new, day, "diffusion")
+
+    def _file_tickets(self, uniforms: np.ndarray, day: int) -> None:
+        c = self.customers
+        rate = support.daily_rate(self._tickets_per_month, c.segment, c.usage_depth,
+                                  self.cfg.population.support.usage_effect)
+        self.desk.file_tickets(support.filed(rate, c.active, uniforms), day)
 
     def mark_adopted(self, ids: np.ndarray, day: int, source: str) -> None:
         """Customers ``ids`` (non-adopters) adopt the feature today, through ``source``."""
@@ -215,9 +238,11 @@ class JourneyModel(mesa.Model):
     def _renew(self, uniforms: np.ndarray, day: int) -> None:
         c = self.customers
         due = churn.renewals_due(c.renewal_day, day, self.period)
+        trouble = support.in_trouble(c.tickets_open[due], c.bad_support_day[due], day,
+                                     self.cfg.population.support.memory_days)
         theta = churn.effective_propensity(
             c.churn_propensity[due], fatigue.total(c.fatigue, due), c.usage_depth[due],
-            np.zeros(len(due)), self.cfg.population.churn_modifiers)
+            trouble, self.cfg.population.churn_modifiers)
         gone = due[uniforms[due] < theta]
         lost = c.mrr[gone].copy()
         c.active[gone] = False
@@ -234,6 +259,7 @@ class JourneyModel(mesa.Model):
         self._adopted_peers -= np.bincount(self._peer_group[gone], weights=c.adopted[gone],
                                            minlength=len(self._adopted_peers)).astype(np.int64)
         self.today.churned_customers, self.today.churned_mrr = len(gone), int(lost.sum())
+        self.desk.withdraw(gone, day)
         if self.journeys is not None:
             self.journeys.leave_all(gone, day, "churned")
         self.events.add(day, "churn", gone, detail=(CONTRACTS, c.contract[gone]),
@@ -285,10 +311,9 @@ class JourneyModel(mesa.Model):
                                    - churned_over_limit),
         }
         self.kpis.update({f"milestone_{k}": v for k, v in t.milestones.items()})
-        desk = self.journeys.desk if self.journeys is not None else None
         for team in TEAM_NAMES:
-            self.kpis[f"queue_{team}"] = desk.queue_length(team) if desk else 0
-            self.kpis[f"busy_{team}"] = desk.busy(team) if desk else 0
+            self.kpis[f"queue_{team}"] = self.desk.queue_length(team)
+            self.kpis[f"busy_{team}"] = self.desk.busy(team)
         self.kpis.update({f"fatigue_{ch}": active_mean(c.fatigue[i])
                           for i, ch in enumerate(CHANNELS)})
         self.datacollector.collect(self)

@@ -15,7 +15,8 @@ import zlib
 
 import numpy as np
 
-PROCESSES: tuple[str, ...] = ("population", "adoption", "seat_demand", "organic", "churn")
+PROCESSES: tuple[str, ...] = ("population", "adoption", "seat_demand", "support", "organic",
+                             "churn")
 """The stochastic processes of the core model, each with its own stream."""
 
 

@@ -1,8 +1,10 @@
 """One run end to end: build the model, simulate, write the outputs, print the summary.
 
 A run directory receives ``config.yaml`` (resolved), ``daily.parquet``, ``events.parquet``,
-``customers.parquet``, ``report.html`` (the run's figures and tables on one self-contained page)
-and, last, ``summary.json``: a directory with ``summary.json`` holds a complete run, and a run
+``customers.parquet``, with journeys and ``counterfactual.enabled`` also
+``counterfactual_daily.parquet`` (the twin run without them) and ``uplift.parquet`` (per-customer
+true effects), ``report.html`` (the run's figures and tables on one self-contained page) and,
+last, ``summary.json``: a directory with ``summary.json`` holds a complete run, and a run
 never writes into a directory that already holds one.
 """
 
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from journeysim.config.schema import SimConfig
+from journeysim.experiment import truth
+from journeysim.experiment.effects import measure_effects, wanted
 from journeysim.metrics.summary import summarize
 from journeysim.metrics.tables import customers_frame
 from journeysim.model import JourneyModel
@@ -49,11 +53,16 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
     if (out_dir / "summary.json").exists():
         raise RunDirectoryTaken(f"{out_dir} already holds a finished run; choose another "
                                 "hydra.run.dir (the default adds the time to the microsecond)")
-    started = time.perf_counter()
-    model = simulate(cfg, progress=show_progress(cfg))
-    elapsed = time.perf_counter() - started
+    started, progress = time.perf_counter(), show_progress(cfg)
+    model = JourneyModel(cfg)
+    features = truth.day0_features(model)
+    model.run(cfg.horizon_days, progress=progress)
     events = model.events.frame()
     summary = summarize(model, events)
+    effects = measure_effects(model, events, features, progress) if wanted(model) else None
+    if effects:
+        summary["effects"] = effects.summary
+    elapsed = time.perf_counter() - started
 
     write_text(out_dir / "config.yaml", config_yaml)
     daily = model.daily()
@@ -62,7 +71,11 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
         write_parquet(out_dir / "events.parquet", events)
     if cfg.output.customers:
         write_parquet(out_dir / "customers.parquet", customers_frame(model))
-    write_run_report(out_dir, summary, daily, events)
+    if effects:
+        write_parquet(out_dir / "counterfactual_daily.parquet", effects.daily)
+        if cfg.output.uplift:
+            write_parquet(out_dir / "uplift.parquet", effects.uplift)
+    write_run_report(out_dir, summary, daily, events, effects.daily if effects else None)
     write_json(out_dir / "summary.json", summary)
     if echo:
         print(format_summary(summary))

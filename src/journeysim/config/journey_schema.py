@@ -158,6 +158,9 @@ class PolicyConfig:
     cooldown_after_downgrade_days: int = spec(30, lo=0,
                                               help="no sends this long after a contraction")
     global_control: float = probability(0.0, "share of customers no journey ever messages")
+    pause_while_ticket_open: bool = spec(True, help="no sends while a support ticket is open")
+    cooldown_after_bad_support_days: int = spec(
+        30, lo=0, help="no sends this long after a ticket was resolved badly")
 
 
 @dataclass
@@ -174,8 +177,8 @@ class ContactOutcome:
 
 
 @dataclass
-class TeamConfig:
-    """A finite team: reps, their working days, how long a task takes and what it achieves."""
+class TeamBase:
+    """What every finite team has: reps, their working days and how long a task takes."""
 
     headcount: int = spec(3, lo=1, help="reps working in parallel")
     discipline: Literal["fifo", "value"] = spec(
@@ -183,7 +186,30 @@ class TeamConfig:
     working_days: list[str] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     service_days: Distribution = field(
         default_factory=lambda: Distribution("lognormal", {"median": 0.5, "sigma": 0.5}))
+
+
+@dataclass
+class TeamConfig(TeamBase):
+    """A sales or success team: its contacts can sell an offer."""
+
     outcome: ContactOutcome = field(default_factory=ContactOutcome)
+
+
+@dataclass
+class TicketResolution:
+    """How well a ticket is resolved: badly with probability 1 - (1 - bad) * 2^(-wait / h)."""
+
+    bad: float = probability(0.1, "probability a ticket taken at once is resolved badly")
+    bad_half_life_days: float = spec(7.0, lo=0.0, lo_open=True,
+                                     help="days of waiting that halve the chance of a good "
+                                          "resolution")
+
+
+@dataclass
+class SupportTeamConfig(TeamBase):
+    """The support team: it resolves the tickets customers file, well or badly."""
+
+    resolution: TicketResolution = field(default_factory=TicketResolution)
 
 
 @dataclass
@@ -192,3 +218,4 @@ class TeamsConfig:
 
     sales: TeamConfig = field(default_factory=TeamConfig)
     success: TeamConfig = field(default_factory=TeamConfig)
+    support: SupportTeamConfig = field(default_factory=SupportTeamConfig)

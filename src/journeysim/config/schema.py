@@ -79,6 +79,8 @@ class SegmentConfig:
     adopted_share: float = probability(0.0, "share that already uses the feature at day 0")
     consent: ChannelShares = field(default_factory=ChannelShares)
     churn: ChurnBeta = field(default_factory=ChurnBeta)
+    support_tickets_per_month: float = spec(
+        0.1, lo=0.0, help="support tickets an account files per month at usage depth 0.5")
 
 
 @dataclass
@@ -114,7 +116,17 @@ class ChurnModifiers:
 
     fatigue: float = spec(0.0, lo=0.0, help="per unit of total fatigue stock")
     low_value: float = spec(0.0, lo=0.0, help="per unit of unrealised value (1 - usage depth)")
-    support: float = spec(0.0, lo=0.0, help="per unit of open support trouble")
+    support: float = spec(0.0, lo=0.0, help="while a ticket is open or was resolved badly "
+                                            "within support.memory_days")
+
+
+@dataclass
+class SupportConfig:
+    """Support tickets customers file (rates per segment: ``support_tickets_per_month``)."""
+
+    usage_effect: float = spec(1.0, help="log-multiplier of the ticket rate per unit of usage "
+                                         "depth above 0.5")
+    memory_days: int = spec(90, lo=0, help="days a badly resolved ticket keeps raising churn")
 
 
 @dataclass
@@ -223,6 +235,7 @@ class PopulationConfig:
     adoption: AdoptionConfig = field(default_factory=AdoptionConfig)
     fatigue: FatigueConfig = field(default_factory=FatigueConfig)
     churn_modifiers: ChurnModifiers = field(default_factory=ChurnModifiers)
+    support: SupportConfig = field(default_factory=SupportConfig)
     organic: OrganicConfig = field(default_factory=OrganicConfig)
     milestones: MilestoneConfig = field(default_factory=MilestoneConfig)
     response: ResponseConfig = field(default_factory=ResponseConfig)
@@ -234,6 +247,15 @@ class OutputConfig:
 
     events: bool = spec(True, help="write events.parquet")
     customers: bool = spec(True, help="write customers.parquet")
+    uplift: bool = spec(True, help="write uplift.parquet (per-customer true effects)")
+
+
+@dataclass
+class CounterfactualConfig:
+    """The twin run with the same customers and luck, with journeys switched off."""
+
+    enabled: bool = spec(True, help="run the counterfactual and report true effects")
+    switch_off: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -252,3 +274,4 @@ class SimConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     team: TeamsConfig = field(default_factory=TeamsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    counterfactual: CounterfactualConfig = field(default_factory=CounterfactualConfig)

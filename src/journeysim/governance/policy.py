@@ -3,7 +3,8 @@
 A send request is refused, with the first reason that applies, for: a customer in the
 journey's holdout; in the global control group; without consent on the channel (never given,
 or unsubscribed); not eligible for the offer; within the post-purchase suppression; within the
-cooldown after a contraction; on a quiet day of the channel; when one more send would exceed a
+cooldown after a contraction; while a support ticket is open, or within the cooldown after a
+ticket was resolved badly; on a quiet day of the channel; when one more send would exceed a
 frequency cap. Among what is left, arbitration keeps one message per customer per day, from the
 journey of highest priority (ties: the journey listed first), so a capped journey never costs
 another journey its slot. What each refusal does to the
@@ -25,8 +26,8 @@ from journeysim.population.state import Customers
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REASONS: tuple[str, ...] = ("sent", "holdout", "global_control", "no_consent",
-                            "offer_ineligible", "post_purchase", "cooldown", "quiet_day",
-                            "arbitration", "frequency_cap")
+                            "offer_ineligible", "post_purchase", "cooldown", "ticket_open",
+                            "bad_support", "quiet_day", "arbitration", "frequency_cap")
 """Outcome of a send request: sent, or the reason it was suppressed."""
 SENT = 0
 ADVANCE, STAY, LEAVE = 0, 1, 2
@@ -77,6 +78,10 @@ class Governance:
         refuse(day - c.last_purchase_day[r.ids] < cfg.suppress_after_purchase_days,
                "post_purchase")
         refuse(day - c.last_downgrade_day[r.ids] < cfg.cooldown_after_downgrade_days, "cooldown")
+        if cfg.pause_while_ticket_open:
+            refuse(c.tickets_open[r.ids] > 0, "ticket_open")
+        refuse(day - c.bad_support_day[r.ids] < cfg.cooldown_after_bad_support_days,
+               "bad_support")
         refuse(self._quiet[r.channel, self.weekday(day)], "quiet_day")
         open_ = np.flatnonzero(reason == SENT)
         fits = self.ledger.allowed(r.ids[open_], r.channel[open_], day)

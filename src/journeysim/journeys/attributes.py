@@ -32,7 +32,7 @@ def _row(array: str, row: int) -> Reader:
 
 def _queue(team: str) -> Reader:
     def read(m: Any, idx: np.ndarray) -> np.ndarray:
-        waiting = m.journeys.desk.queue_length(team) if m.journeys is not None else 0
+        waiting = m.desk.queue_length(team)
         size = m.customers.size if isinstance(idx, slice) else len(idx)
         return np.full(size, waiting, np.int64)
     return read

@@ -30,7 +30,6 @@ from journeysim.governance.policy import ADVANCE, LEAVE, REASONS, SENT, STAY, Go
 from journeysim.journeys.attributes import AttributeReader
 from journeysim.journeys.runner import OUTSIDE, JourneyRunner
 from journeysim.journeys.spec import CONTENTS, CompiledJourney
-from journeysim.operations.desk import TeamDesk
 from journeysim.population.state import MONTHLY
 from journeysim.rng import keyed_uniforms, stream
 
@@ -66,7 +65,8 @@ class JourneyEngine:
         self.governance = Governance(model.cfg.policy, c,
                                      stream(model.cfg.seed, "global_control").random(c.size),
                                      first_weekday)
-        self.desk = TeamDesk(model, offers, first_weekday)
+        self.desk = model.desk
+        self.desk.convert = self.convert_by_team
         self.runners = [
             JourneyRunner(j, i, stream(model.cfg.seed, f"journey:{j.name}").random(c.size),
                           model.events, reader.lookup, self.governance.in_control,
@@ -85,7 +85,6 @@ class JourneyEngine:
         batch = self._batch([r.advance(day, None, sends_allowed=True) for r in self.runners])
         if len(batch.ids):
             self._send(batch, day)
-        self.desk.run_day(day, self)
 
     def _send(self, batch: Batch, day: int) -> None:
         """Governance, responses and the journeys' next moves for today's send requests."""
@@ -306,7 +305,7 @@ class JourneyEngine:
             m.book(day, "convert", who, delta[rows], journey=runner.journey.name,
                    arm=(runner.arm_labels, np.array([credits[i].arm for i in rows])),
                    step=(runner.journey.steps.names, np.array([credits[i].step for i in rows])),
-                   offer=offer.name, detail=team,
+                   offer=offer.name, team=team,
                    plan_before=(m.plan_names, plan_before[rows]),
                    plan_after=(m.plan_names, q.plan[rows]),
                    seats_before=seats_before[rows], seats_after=q.seats[rows])

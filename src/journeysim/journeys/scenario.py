@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from journeysim import catalog
 from journeysim.behavior.milestones import MILESTONES
 from journeysim.channels import CHANNELS
+from journeysim.config.journey_schema import TeamConfig
 from journeysim.config.load import ConfigError, suggest
 from journeysim.config.schema import SimConfig
 from journeysim.governance.policy import WEEKDAYS
@@ -52,10 +53,18 @@ def _check_teams(cfg: SimConfig, offers: dict[str, catalog.Offer]) -> None:
             raise ConfigError(f"{key}.service_days", problem or
                               f"a service time cannot be '{team.service_days.dist}'",
                               f"use one of {', '.join(SERVICE_FAMILIES)}")
-        offer = team.outcome.offer
+        offer = team.outcome.offer if isinstance(team, TeamConfig) else None
         if offer is not None and offer not in offers:
             raise ConfigError(f"{key}.outcome.offer", f"offer '{offer}' is not in the catalog",
                               suggest(offer, offers).replace("valid keys here", "offers"))
+
+
+def _check_counterfactual(cfg: SimConfig) -> None:
+    for i, name in enumerate(cfg.counterfactual.switch_off):
+        if name not in cfg.journey:
+            raise ConfigError(f"counterfactual.switch_off.{i}", f"no journey '{name}' runs",
+                              suggest(name, list(cfg.journey))
+                              .replace("valid keys here", "journeys of this run"))
 
 
 def compile_scenario(cfg: SimConfig) -> Scenario:
@@ -70,4 +79,5 @@ def compile_scenario(cfg: SimConfig) -> Scenario:
                      for name, j in cfg.journey.items())
     _check_policy(cfg)
     _check_teams(cfg, offers)
+    _check_counterfactual(cfg)
     return Scenario(journeys, offers)

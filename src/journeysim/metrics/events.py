@@ -19,7 +19,7 @@ EVENTS: tuple[str, ...] = (
 )
 """Event types, in the order of their categorical codes."""
 
-LABELS: tuple[str, ...] = ("detail", "journey", "step", "arm", "channel", "offer",
+LABELS: tuple[str, ...] = ("detail", "journey", "step", "arm", "channel", "offer", "team",
                            "plan_before", "plan_after")
 """Text columns. A value is one label for all rows, or ``(labels, index)`` giving row i the
 label ``labels[index[i]]``."""

@@ -71,6 +71,5 @@ def summarize(model: Any, events: pd.DataFrame | None = None) -> dict[str, Any]:
         "by_segment": {name: _revenue(c, np.flatnonzero(c.segment == i))
                        for i, name in enumerate(model.segment_names)},
         "journeys": summarize_journeys(events),
-        "teams": summarize_teams(events, model.journeys.desk if model.journeys else None,
-                                 model.day),
+        "teams": summarize_teams(events, model.desk, model.day),
     }

@@ -1,45 +1,52 @@
-"""The desk between journeys and the teams: hand-offs queue for finite reps, contacts convert.
+"""The desk in front of the teams: hand-offs and support tickets queue for finite reps.
 
 A journey's ``handoff`` step submits a task to the team (sales or success) on the day it is
-reached; each team is a SimPy queue (``operations.teams``) advanced to the end of every
-simulated day. When a rep finishes a task, the contact converts the account to the team's
-offer with probability
+reached, and a customer who files a support ticket submits one to support; each team is a SimPy
+queue (``operations.teams``) advanced to the end of every simulated day. When a sales or
+success rep finishes a contact, it converts the account to the team's offer with probability
 
     P = p * 2^(-wait / h),   p = large_account_conversion if seats >= large_account_seats
                                  else conversion,
 
 wait the days the task queued before a rep took it and h the cooling half-life: an account
-that waits has cooled off. The draw is keyed by (seed, team, customer, day). A conversion is
-booked like a journey's, credited to the journey, step and arm that handed the customer off.
+that waits has cooled off. A conversion is booked like a journey's, credited to the journey,
+step and arm that handed the customer off. A support ticket is resolved badly with the
+probability of ``behavior.support``. Outcome draws are keyed by (seed, team, customer, day).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from journeysim import catalog
-from journeysim.config.journey_schema import TeamConfig
+from journeysim.behavior import support
+from journeysim.config.journey_schema import TeamBase
 from journeysim.governance.policy import WEEKDAYS
 from journeysim.operations.teams import TaskRecord, Team, TeamSpec
 from journeysim.rng import keyed_uniforms, stream
 
-TEAM_NAMES: tuple[str, ...] = ("sales", "success")
+TEAM_NAMES: tuple[str, ...] = ("sales", "success", "support")
+TASK_KINDS: dict[str, str] = {"sales": "handoff", "success": "handoff", "support": "ticket"}
+"""The one kind of task each team works."""
+OUTCOMES: tuple[str, ...] = ("converted", "no_sale", "resolved", "resolved_badly", "churned")
+"""Labels of ``task_finished`` events."""
 SERVICE_FAMILIES = {"constant": ("fixed", "value", None), "exponential": ("exponential", "mean",
                                                                           None),
                     "lognormal": ("lognormal", "median", "sigma")}
 """Service-time distributions a team accepts, as (teams family, first, second parameter)."""
 
 
-def team_spec(name: str, cfg: TeamConfig) -> TeamSpec:
+def team_spec(name: str, cfg: TeamBase) -> TeamSpec:
     """The queueing spec of a configured team (family already checked)."""
     family, first, second = SERVICE_FAMILIES[cfg.service_days.dist]
     params = cfg.service_days.params
     service = (family, params[first], params[second] if second else 0.0)
     return TeamSpec(name=name, headcount=cfg.headcount, discipline=cfg.discipline,
-                    service_days={"handoff": service},
+                    service_days={TASK_KINDS[name]: service},
                     working_days=tuple(sorted(WEEKDAYS.index(d) for d in cfg.working_days)))
 
 
@@ -53,7 +60,7 @@ class Credit:
 
 
 class TeamDesk:
-    """Every team of a run, their tasks, and the outcome of each contact."""
+    """Every team of a run, their tasks, and the outcome of each one."""
 
     def __init__(self, model: Any, offers: dict[str, catalog.Offer], day1_weekday: int) -> None:
         self.model = model
@@ -63,8 +70,9 @@ class TeamDesk:
         # team time d is model day d; day 1 has weekday ``day1_weekday``
         self.teams = {name: Team(team_spec(name, cfg), stream(seed, f"team:{name}"),
                                  (day1_weekday - 1) % 7) for name, cfg in self.configs.items()}
+        self.convert: Callable[..., None] | None = None
+        """Books the conversions a contact won (the journeys engine sets it)."""
         self._credit: dict[int, Credit] = {}
-        self._waiting: dict[str, list[TaskRecord]] = {name: [] for name in TEAM_NAMES}
         self._next_task = 0
 
     def queue_length(self, team: str) -> int:
@@ -77,48 +85,87 @@ class TeamDesk:
 
     def submit(self, team: str, ids: np.ndarray, runner: int, steps: np.ndarray,
                arms: np.ndarray, day: int) -> None:
-        """Queue one task per customer in ``ids`` (handed off today) for ``team``."""
-        c = self.model.customers
-        for customer, step, arm in zip(ids.tolist(), steps.tolist(), arms.tolist(), strict=True):
-            task = self._next_task
-            self._next_task += 1
-            self._credit[task] = Credit(runner, step, arm)
-            self.teams[team].submit(task, customer, "handoff", float(c.mrr[customer]), day)
-        self._waiting[team].extend(self.teams[team].records[-len(ids):] if len(ids) else [])
-        self.model.events.add(day, "task_queued", ids, detail=team)
+        """Queue one hand-off per customer in ``ids`` (handed off today) for ``team``."""
+        first = self._queue(team, ids, day)
+        for offset, (step, arm) in enumerate(zip(steps.tolist(), arms.tolist(), strict=True)):
+            self._credit[first + offset] = Credit(runner, step, arm)
 
-    def run_day(self, day: int, engine: Any) -> None:
+    def file_tickets(self, ids: np.ndarray, day: int) -> None:
+        """Customers ``ids`` file a support ticket today."""
+        self.model.customers.tickets_open[ids] += 1
+        self._queue("support", ids, day)
+
+    def _queue(self, team: str, ids: np.ndarray, day: int) -> int:
+        """Submit one task per customer to ``team``; return the first task's id."""
+        first, mrr = self._next_task, self.model.customers.mrr[ids].tolist()
+        submit, kind = self.teams[team].submit, TASK_KINDS[team]
+        for task, (customer, value) in enumerate(zip(ids.tolist(), mrr, strict=True), first):
+            submit(task, customer, kind, float(value), day)
+        self._next_task += len(ids)
+        self.model.events.add(day, "task_queued", ids, team=team)
+        return first
+
+    def run_day(self, day: int) -> None:
         """Advance every team to the end of ``day``; log starts and finishes, book outcomes."""
         for name, team in self.teams.items():
             finished = team.run_until(day + 1)
-            started = [r for r in self._waiting[name] if r.started is not None]
-            self._waiting[name] = [r for r in self._waiting[name] if r.started is None]
+            started = team.started_now
             if started:
                 ids = np.array([r.customer_id for r in started])
                 waits = np.array([r.started - r.queued for r in started])
-                self.model.events.add(day, "task_started", ids, detail=name, wait_days=waits)
-            if finished:
-                self._outcomes(name, finished, day, engine)
+                self.model.events.add(day, "task_started", ids, team=name, wait_days=waits)
+            if not finished:
+                continue
+            ids = np.array([r.customer_id for r in finished])
+            waits = np.array([r.started - r.queued for r in finished])
+            if name == "support":
+                outcome = self._resolve(ids, waits, day)
+            else:
+                outcome = self._contact(name, finished, ids, waits, day)
+            self.model.events.add(day, "task_finished", ids, team=name,
+                                  detail=(OUTCOMES, outcome), wait_days=waits)
 
-    def _outcomes(self, name: str, finished: list[TaskRecord], day: int, engine: Any) -> None:
+    def withdraw(self, ids: np.ndarray, day: int) -> None:
+        """Customers ``ids`` churned today: their open tasks close (outcome ``churned``)."""
+        c = self.model.customers
+        for name, team in self.teams.items():
+            closed = team.withdraw(ids.tolist())
+            if not closed:
+                continue
+            who = np.array([r.customer_id for r in closed])
+            waits = np.array([(r.withdrawn if r.started is None else r.started) - r.queued
+                              for r in closed])
+            if name == "support":
+                np.subtract.at(c.tickets_open, who, 1)
+            self.model.events.add(day, "task_finished", who, team=name,
+                                  detail="churned", wait_days=waits)
+
+    def _resolve(self, ids: np.ndarray, waits: np.ndarray, day: int) -> np.ndarray:
+        """Close tickets; return their outcome codes."""
+        m, cfg = self.model, self.configs["support"].resolution
+        c = m.customers
+        np.subtract.at(c.tickets_open, ids, 1)
+        p = support.bad_resolution_probability(cfg.bad, waits, cfg.bad_half_life_days)
+        bad = keyed_uniforms(m.cfg.seed, "team:support:outcome", ids, day) < p
+        c.bad_support_day[ids[bad]] = day
+        return np.where(bad, OUTCOMES.index("resolved_badly"), OUTCOMES.index("resolved"))
+
+    def _contact(self, name: str, finished: list[TaskRecord], ids: np.ndarray,
+                 waits: np.ndarray, day: int) -> np.ndarray:
+        """Outcome codes of finished sales/success contacts; book the conversions they won."""
         m, cfg = self.model, self.configs[name].outcome
         c = m.customers
-        ids = np.array([r.customer_id for r in finished])
-        waits = np.array([r.started - r.queued for r in finished])
         large = c.seats[ids] >= cfg.large_account_seats
         p = np.where(large, cfg.large_account_conversion, cfg.conversion) * 0.5 ** (
             waits / cfg.cooling_half_life_days)
         won = keyed_uniforms(m.cfg.seed, f"team:{name}:outcome", ids, day) < p
-        won &= c.active[ids]
         offer = self.offers.get(cfg.offer) if cfg.offer else None
         if offer is None:
             won[:] = False
         else:
             won &= catalog.applicable(offer, c, ids, len(m.plan_names) - 1)
-        outcome = np.where(won, 0, np.where(c.active[ids], 1, 2))
-        m.events.add(day, "task_finished", ids, detail=(("converted", "no_sale", "churned"),
-                                                         outcome), wait_days=waits)
         rows = np.flatnonzero(won)
-        if len(rows):
+        if len(rows) and self.convert is not None:
             credits = [self._credit[finished[i].task_id] for i in rows]
-            engine.convert_by_team(name, offer, ids[rows], credits, day)
+            self.convert(name, offer, ids[rows], credits, day)
+        return np.where(won, OUTCOMES.index("converted"), OUTCOMES.index("no_sale"))

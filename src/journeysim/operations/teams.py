@@ -114,6 +114,8 @@ class TaskRecord:
     started: float | None = None
     finished: float | None = None
     rep: int | None = None
+    withdrawn: float | None = None
+    """When the task was withdrawn because its customer left (it then never finishes)."""
 
     @property
     def wait(self) -> float | None:
@@ -155,6 +157,7 @@ class _Task:
     record: TaskRecord
     seq: int
     ready: float
+    process: simpy.Process | None = None  # set once the task is put to the reps
 
 
 @dataclass
@@ -226,6 +229,11 @@ class Team:
         self._records: list[TaskRecord] = []
         self._batches: dict[float, list[_Task]] = {}
         self._in_service = 0
+        self._started = 0
+        self._withdrawn_waiting = 0
+        self._open: dict[int, list[_Task]] = {}  # customer -> tasks not finished or withdrawn
+        self._not_yet_queued: list[float] = []  # queued times still after the clock (a heap)
+        self._started_now: list[TaskRecord] = []
         self._finished_now: list[TaskRecord] = []
 
     # -- driving -----------------------------------------------------------------------------
@@ -245,6 +253,9 @@ class Team:
         ready = self.calendar.next_working_instant(float(day))
         task = _Task(record, len(self._records), ready)
         self._records.append(record)
+        self._open.setdefault(customer_id, []).append(task)
+        if day > self.env.now:
+            heapq.heappush(self._not_yet_queued, float(day))
         batch = self._batches.get(ready)
         if batch is None:
             batch = self._batches[ready] = []
@@ -254,13 +265,40 @@ class Team:
     def run_until(self, day: float) -> list[TaskRecord]:
         """Process every event with time ``< day``; return the tasks that finished meanwhile.
 
-        The clock is left at ``day``. Nothing happens if ``day <= now``.
+        The clock is left at ``day``; the tasks that started meanwhile are in ``started_now``.
+        Nothing happens if ``day <= now``.
         """
-        self._finished_now = []
+        self._started_now, self._finished_now = [], []
         if day > self.env.now:
             self.env.run(until=day)
+        while self._not_yet_queued and self._not_yet_queued[0] <= self.env.now:
+            heapq.heappop(self._not_yet_queued)
         finished, self._finished_now = self._finished_now, []
         return finished
+
+    def withdraw(self, customer_ids: list[int]) -> list[TaskRecord]:
+        """Withdraw, as of now, the open tasks of customers who left; return their records.
+
+        A waiting task leaves the queue; a task in service stops and its rep is free again at
+        the next working instant.
+        """
+        now = float(self.env.now)
+        withdrawn = []
+        for customer in customer_ids:
+            for task in self._open.pop(customer, ()):
+                task.record.withdrawn = now
+                if task.record.started is None:
+                    self._withdrawn_waiting += 1
+                if task.process is not None:
+                    task.process.interrupt()
+                else:
+                    self._batches[task.ready].remove(task)
+                    if task.record.queued > now:
+                        self._not_yet_queued.remove(task.record.queued)
+                        heapq.heapify(self._not_yet_queued)
+                        self._withdrawn_waiting -= 1
+                withdrawn.append(task.record)
+        return withdrawn
 
     # -- state -------------------------------------------------------------------------------
 
@@ -270,10 +308,15 @@ class Team:
         return list(self._records)
 
     @property
+    def started_now(self) -> list[TaskRecord]:
+        """The tasks that started during the last ``run_until``, in start order."""
+        return list(self._started_now)
+
+    @property
     def queue_length(self) -> int:
         """Tasks that have arrived (queued <= now) and not started yet."""
-        now = self.env.now
-        return sum(1 for r in self._records if r.started is None and r.queued <= now)
+        return (len(self._records) - len(self._not_yet_queued) - self._started
+                - self._withdrawn_waiting)
 
     @property
     def busy(self) -> int:
@@ -291,7 +334,7 @@ class Team:
     def _dispatcher(self, ready: float) -> Callable[[Event], None]:
         def dispatch(_: Event) -> None:
             for task in sorted(self._batches.pop(ready), key=self._order_key):
-                self.env.process(self._serve(task))
+                task.process = self.env.process(self._serve(task))
 
         return dispatch
 
@@ -309,18 +352,35 @@ class Team:
             request = self._resource.request(priority=self._order_key(task))
         else:
             request = self._resource.request()
-        yield request
+        try:
+            yield request
+        except simpy.Interrupt:  # withdrawn while waiting
+            if request.triggered:  # granted at this very instant: hand the rep on
+                self._resource.release(request)
+            else:
+                request.cancel()
+            return
         rep = heapq.heappop(self._free_reps)
         record.started = float(self.env.now)
         record.rep = rep
         self._in_service += 1
+        self._started += 1
+        self._started_now.append(record)
         work = self._service_days(record.kind)
         finish = self.calendar.end_of_work(record.started, work)
-        yield _At(self.env, finish, NORMAL)
-        record.finished = float(self.env.now)
+        try:
+            yield _At(self.env, finish, NORMAL)
+        except simpy.Interrupt:  # withdrawn in service: the rep stops now
+            pass
+        else:
+            record.finished = float(self.env.now)
+            self._finished_now.append(record)
+            still_open = self._open[record.customer_id]
+            still_open.remove(task)
+            if not still_open:
+                del self._open[record.customer_id]
         self._in_service -= 1
-        self._finished_now.append(record)
-        free_at = self.calendar.next_working_instant(record.finished)
+        free_at = self.calendar.next_working_instant(float(self.env.now))
         yield _At(self.env, free_at, _RELEASE)
         heapq.heappush(self._free_reps, rep)
         self._resource.release(request)

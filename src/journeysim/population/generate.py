@@ -92,4 +92,5 @@ def generate(cfg: PopulationConfig, rng: np.random.Generator) -> Customers:
         last_downgrade_day=np.full(n, LONG_AGO, np.int32),
         boost_until=np.full(n, -1, np.int32), offer_pressure=np.zeros(n, np.float32),
         offer_pressure_day=np.zeros(n, np.int32),
+        tickets_open=np.zeros(n, np.int16), bad_support_day=np.full(n, LONG_AGO, np.int32),
     )

@@ -61,6 +61,8 @@ class Customers:
     boost_until: np.ndarray        # int32 day an education boost of usage speed ends; -1 if none
     offer_pressure: np.ndarray     # float32 decayed count of offers delivered, as of ...
     offer_pressure_day: np.ndarray  # int32 ... this day (decay is applied when read)
+    tickets_open: np.ndarray       # int16 support tickets filed and not yet resolved
+    bad_support_day: np.ndarray    # int32 day a ticket was last resolved badly; LONG_AGO if none
 
     def __post_init__(self) -> None:
         n = len(self.segment)

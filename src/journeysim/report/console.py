@@ -42,7 +42,55 @@ def format_summary(s: dict[str, Any]) -> str:
                      f"GRR {_pct(seg['grr']):>6}")
     lines += _journeys(s.get("journeys", {}))
     lines += _teams(s.get("teams", {}))
+    if s.get("effects"):
+        lines += _effects(s["effects"])
     return "\n".join(lines)
+
+
+def _effects(effects: dict[str, Any]) -> list[str]:
+    """The true effect of the journeys, then per arm: truth, holdout estimates, attribution."""
+    t = effects["true"]["overall"]
+    lines = [f"  True effect (same customers and luck, {effects['baseline']}): "
+             f"expansion MRR {t['expansion_mrr']:+,.0f}, net MRR {t['net_mrr_change']:+,.0f} "
+             f"(NRR {100 * t['nrr']:+.2f} pts), expanded {t['expanded_customers']:+,}, "
+             f"churned {t['churned_customers']:+,}, unsubscribed {t['unsubscribed_customers']:+,}"]
+    rows = [("journey", "arm", "outcome", "true", "holdout estimate [95% CI]",
+             "CUPED [95% CI]", "naive", "MDE")]
+    for lift in effects["lifts"]:
+        if lift["outcome"] not in LIFT_FORMATS:
+            continue
+        label, fmt = LIFT_FORMATS[lift["outcome"]]
+        rows.append((lift["journey"], lift["arm"], label, fmt(lift["true"]),
+                     _interval(lift, "", fmt), _interval(lift, "cuped_", fmt),
+                     fmt(lift["naive"]) if lift["naive"] is not None
+                     else "", fmt(lift["mde"]).lstrip("+") if lift["mde"] is not None else ""))
+    if len(rows) > 1:
+        lines.append("  Lift over holdout: true vs what a team would measure vs attribution:")
+        lines += _table(rows, left=3)
+    return lines
+
+
+def _interval(lift: dict[str, Any], prefix: str, fmt: Any) -> str:
+    """``estimate [low, high]`` of one estimator (``prefix``: "" or "cuped_")."""
+    if lift[f"{prefix}estimate"] is None:
+        return "n/a"
+    return (f"{fmt(lift[f'{prefix}estimate'])} [{fmt(lift[f'{prefix}ci_low'])}, "
+            f"{fmt(lift[f'{prefix}ci_high'])}]")
+
+
+LIFT_FORMATS: dict[str, tuple[str, Any]] = {
+    "expanded": ("expanded", lambda v: f"{100 * v:+.1f} pts"),
+    "net_mrr_change": ("net MRR/entrant", lambda v: f"{v:+,.1f}"),
+}
+"""Outcomes shown on the console (summary.json has all), with their label and format."""
+
+
+def _table(rows: list[tuple[str, ...]], left: int = 1) -> list[str]:
+    """Rows as aligned text: the first ``left`` columns left-aligned, the others right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [("    " + "  ".join(cell.ljust(w) if i < left else cell.rjust(w)
+                                for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             ).rstrip() for row in rows]
 
 
 def _teams(teams: dict[str, Any]) -> list[str]:
@@ -53,10 +101,16 @@ def _teams(teams: dict[str, Any]) -> list[str]:
             continue
         wait = ("n/a" if t["median_wait_days"] is None
                 else f"{t['median_wait_days']:.1f} / {t['p90_wait_days']:.1f} days")
-        lines.append(f"  Team {name} ({t['headcount']} reps): {t['tasks_queued']:,} hand-offs, "
+        if name == "support":
+            tasks = "tickets"
+            result = (f"{t['resolved_badly']:,} resolved badly "
+                      f"({_pct(t['resolved_badly'] / max(t['tasks_finished'], 1))})")
+        else:
+            tasks = "hand-offs"
+            result = f"{t['conversions']:,} conversions {_money(t['conversion_mrr'])} MRR"
+        lines.append(f"  Team {name} ({t['headcount']} reps): {t['tasks_queued']:,} {tasks}, "
                      f"wait median / p90 {wait}, utilisation {_pct(t['utilization'])}, "
-                     f"{t['conversions']:,} conversions {_money(t['conversion_mrr'])} MRR, "
-                     f"{t['queue_at_end']:,} still waiting")
+                     f"{result}, {t['queue_at_end']:,} still waiting")
     return lines
 
 
@@ -80,10 +134,6 @@ def _journeys(journeys: dict[str, Any]) -> list[str]:
                 f"{mrr:+,.0f}", f"{a['unsubscribes']:,}", f"{a['entrants_churned']:,}",
                 f"{100 * lift['expanded_share']:+.1f} pts" if lift else "",
                 f"{lift['net_mrr_change_per_entrant']:+,.1f}" if lift else ""))
-        widths = [max(len(row[i]) for row in rows) for i in range(len(JOURNEY_COLUMNS))]
         lines.append(f"  Journey {name} (lift: naive, arm minus holdout):")
-        for row in rows:
-            cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:],
-                                                                            strict=True)]
-            lines.append(("    " + "  ".join(cells)).rstrip())
+        lines += _table(rows)
     return lines
