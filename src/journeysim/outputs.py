@@ -15,6 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``."""
@@ -27,6 +30,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         write(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        tmp.chmod(0o666 & ~_UMASK)  # as a plain open() would (mkstemp makes it 0600)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
