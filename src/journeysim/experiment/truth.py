@@ -10,7 +10,8 @@ true effect is
     tau_i = Y_i(with journeys) - Y_i(without),
 
 exactly, with no sampling error: summed over customers it is the journeys' incremental effect.
-Outcomes, over the whole run: ``expanded`` (any expansion or conversion that raised MRR),
+Outcomes, over the whole run: ``converted`` (bought an offer from a journey message or a team
+contact), ``expanded`` (any expansion or conversion that raised MRR),
 ``expansion_mrr`` (MRR added by rises), ``net_mrr_change`` (MRR at the end minus at the start,
 churn included), ``churned``, ``unsubscribed`` (from any channel).
 """
@@ -26,10 +27,11 @@ import pandas as pd
 from journeysim.config.schema import CounterfactualConfig, SimConfig
 from journeysim.population.state import CONTRACTS
 
-OUTCOMES: tuple[str, ...] = ("expanded", "expansion_mrr", "net_mrr_change", "churned",
-                             "unsubscribed")
+OUTCOMES: tuple[str, ...] = ("converted", "expanded", "expansion_mrr", "net_mrr_change",
+                             "churned", "unsubscribed")
 """Per-customer outcomes compared between the two runs."""
-COUNTS: dict[str, str] = {"expanded": "expanded_customers", "churned": "churned_customers",
+COUNTS: dict[str, str] = {"converted": "converted_customers", "expanded": "expanded_customers",
+                          "churned": "churned_customers",
                           "unsubscribed": "unsubscribed_customers"}
 """Binary outcomes and the name of their total."""
 
@@ -78,6 +80,7 @@ def customer_outcomes(model: Any, events: pd.DataFrame) -> pd.DataFrame:
     expansion_mrr = np.bincount(ids[rise], weights=delta[rise], minlength=n)
     grew = rise & ((kind == code["expansion"]) | (kind == code["convert"]))
     return pd.DataFrame({
+        "converted": np.bincount(ids[kind == code["convert"]], minlength=n) > 0,
         "expanded": np.bincount(ids[grew], minlength=n) > 0,
         "expansion_mrr": expansion_mrr,
         "net_mrr_change": (c.mrr - c.mrr_start) / 100.0,

@@ -52,7 +52,8 @@ def _effects(effects: dict[str, Any]) -> list[str]:
     t = effects["true"]["overall"]
     lines = [f"  True effect (same customers and luck, {effects['baseline']}): "
              f"expansion MRR {t['expansion_mrr']:+,.0f}, net MRR {t['net_mrr_change']:+,.0f} "
-             f"(NRR {100 * t['nrr']:+.2f} pts), expanded {t['expanded_customers']:+,}, "
+             f"(NRR {100 * t['nrr']:+.2f} pts), converted {t['converted_customers']:+,}, "
+             f"expanded {t['expanded_customers']:+,}, "
              f"churned {t['churned_customers']:+,}, unsubscribed {t['unsubscribed_customers']:+,}"]
     rows = [("journey", "arm", "outcome", "true", "holdout estimate [95% CI]",
              "CUPED [95% CI]", "naive", "MDE")]
