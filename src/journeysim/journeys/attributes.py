@@ -16,6 +16,7 @@ from journeysim.behavior import fatigue
 from journeysim.behavior.milestones import MILESTONES
 from journeysim.channels import CHANNELS
 from journeysim.journeys.conditions import Attribute
+from journeysim.operations.desk import TEAM_NAMES
 from journeysim.population.state import CONTRACTS
 
 Reader = Callable[[Any, np.ndarray], np.ndarray]
@@ -82,9 +83,12 @@ def readers(segment_names: list[str], plan_names: list[str]) -> dict[str, tuple[
     for row, channel in enumerate(CHANNELS):
         add(f"consent_{channel}", "bool", _row("consent", row), f"reachable by {channel}")
         add(f"fatigue_{channel}", "number", _row("fatigue", row), f"{channel} fatigue stock")
-    for team in ("sales", "success"):
-        add(f"{team}_queue", "number", _queue(team),
-            f"accounts waiting for the {team} team now (0 without journeys)")
+    add("tickets_open", "number", lambda m, i: m.customers.tickets_open[i],
+        "support tickets filed and not yet resolved")
+    add("days_since_bad_support", "number", _days_since("bad_support_day"),
+        "days since a ticket was resolved badly (very large if never)")
+    for team in TEAM_NAMES:
+        add(f"{team}_queue", "number", _queue(team), f"tasks waiting for the {team} team now")
     for bit, milestone in enumerate(MILESTONES):
         add(milestone, "bool", _bit(bit), f"the {milestone} condition holds now")
     return table
