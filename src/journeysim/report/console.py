@@ -135,6 +135,6 @@ def _journeys(journeys: dict[str, Any]) -> list[str]:
                 f"{mrr:+,.0f}", f"{a['unsubscribes']:,}", f"{a['entrants_churned']:,}",
                 f"{100 * lift['expanded_share']:+.1f} pts" if lift else "",
                 f"{lift['net_mrr_change_per_entrant']:+,.1f}" if lift else ""))
-        lines.append(f"  Journey {name} (lift: naive, arm minus holdout):")
+        lines.append(f"  Journey {name} (lift: arm minus holdout from entry, no interval):")
         lines += _table(rows)
     return lines
