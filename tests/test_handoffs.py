@@ -77,3 +77,18 @@ def test_reference_scenario_sends_larger_teams_to_sales_and_headcount_matters() 
     assert started_1 > 100 and started_2 > 100, results
     assert wait_2 < wait_1, results
     assert won_2 >= won_1 > 0, results
+
+
+def test_daily_team_columns_match_the_task_events() -> None:
+    cfg = compose_config(["population.size=3000", "horizon_days=90", "journey=[]"])
+    cfg.journey["call_everyone"] = CALL_EVERYONE
+    model = simulate(cfg)
+    daily, events = model.daily(), model.events.frame()
+    for team in ("sales", "support"):
+        started = events[(events["event"] == "task_started") & (events["team"] == team)]
+        waits = started.groupby("day")["wait_days"].mean().astype(float)
+        assert len(waits) > 5
+        assert np.allclose(daily.loc[waits.index, f"wait_{team}"], waits)
+        idle = daily.index.difference(waits.index)
+        assert daily.loc[idle, f"wait_{team}"].isna().all()
+        assert (daily[f"busy_{team}"] <= getattr(cfg.team, team).headcount).all()

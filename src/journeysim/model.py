@@ -274,7 +274,7 @@ class JourneyModel(mesa.Model):
                  "unsubscribes", "churned_customers", "adoptions",
                  "adopted_share", "mean_usage_depth", "mean_seat_utilization", "over_seat_limit"]
                 + [f"milestone_{name}" for name in milestones.MILESTONES]
-                + [f"{kind}_{team}" for team in TEAM_NAMES for kind in ("queue", "busy")]
+                + [f"{kind}_{team}" for team in TEAM_NAMES for kind in ("queue", "busy", "wait")]
                 + [f"fatigue_{ch}" for ch in CHANNELS])
 
     def _record_kpis(self) -> None:
@@ -314,6 +314,7 @@ class JourneyModel(mesa.Model):
         for team in TEAM_NAMES:
             self.kpis[f"queue_{team}"] = self.desk.queue_length(team)
             self.kpis[f"busy_{team}"] = self.desk.busy(team)
+            self.kpis[f"wait_{team}"] = self.desk.mean_wait_today[team]
         self.kpis.update({f"fatigue_{ch}": active_mean(c.fatigue[i])
                           for i, ch in enumerate(CHANNELS)})
         self.datacollector.collect(self)

@@ -74,6 +74,8 @@ class TeamDesk:
         """Books the conversions a contact won (the journeys engine sets it)."""
         self._credit: dict[int, Credit] = {}
         self._next_task = 0
+        self.mean_wait_today: dict[str, float] = dict.fromkeys(TEAM_NAMES, float("nan"))
+        """Mean days waited by the tasks each team started today (NaN if none started)."""
 
     def queue_length(self, team: str) -> int:
         """Tasks waiting for a rep of ``team`` now."""
@@ -110,9 +112,11 @@ class TeamDesk:
         for name, team in self.teams.items():
             finished = team.run_until(day + 1)
             started = team.started_now
+            self.mean_wait_today[name] = float("nan")
             if started:
                 ids = np.array([r.customer_id for r in started])
                 waits = np.array([r.started - r.queued for r in started])
+                self.mean_wait_today[name] = float(waits.mean())
                 self.model.events.add(day, "task_started", ids, team=name, wait_days=waits)
             if not finished:
                 continue
