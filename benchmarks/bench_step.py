@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_step.py                  # full run, a few minutes
+    .venv/bin/python benchmarks/bench_step.py                  # full run, about 12 minutes
     .venv/bin/python benchmarks/bench_step.py --quick          # smoke run, a few seconds
     .venv/bin/python benchmarks/bench_step.py --json results/bench_step.json
 
@@ -16,12 +16,23 @@ What is measured
   machine is shared, and noise only ever adds time.
 * The per-agent version (``benchmarks/agent_model.py``) is far slower, so it runs once, at a
   small population.
+* Support tickets are part of the core day (customers file them with or without journeys,
+  and a SimPy support team resolves them). The default support team (8 reps,
+  ``conf/team/default.yaml``) is sized for the default 10,000 customers, so every run here
+  scales it with the population: ``team.support.headcount = max(1, round(8 * size / 10,000))``
+  (80 reps at 10^5, 800 at 10^6); at 10^6 customers 8 reps would face a queue growing by
+  thousands of tickets a day. The tickets filed, the mean wait and the queue left at the end
+  are printed per size, so the load the support team carried is visible next to the speed.
 * A model check: the per-agent version must be the same model. For 10^4 customers over 365
   days it prints churned share, expansions per customer, adopted share (and two more) from both
   versions. Both start from the identical generated population, so the differences come from
   the daily luck only; to show how large that luck is, the vectorised model is rerun with
   several other seeds for its daily random streams (same customers), and each per-agent
-  number is reported as a z-score against that spread.
+  number is reported as a z-score against that spread. The per-agent version has no support
+  tickets, so the check's vectorised runs set ``population.churn_modifiers.support=0``: without
+  journeys, the churn modifier is the only way tickets touch the compared quantities (they are
+  still filed and worked). The check's runs are therefore separate from the timed runs, which
+  use the default config.
 """
 
 from __future__ import annotations
@@ -39,6 +50,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
+SUPPORT_REPS_PER_10K = 8
+"""The default support team (``conf/team/default.yaml``) is sized for 10,000 customers."""
+CHECK_OVERRIDES = ["population.churn_modifiers.support=0"]
+"""The model check's vectorised runs: support tickets without their effect on churn, which the
+per-agent version does not have."""
 AGENT_BUDGET_S = 60.0
 """The per-agent run is meant to finish within about this long (choose --agent-days to fit)."""
 CHECK_QUANTITIES = {
@@ -59,6 +75,11 @@ def _maxrss_mb() -> float:
 
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def support_headcount(size: int) -> int:
+    """Support reps for ``size`` customers: the default 8 per 10,000, at least one."""
+    return max(1, round(SUPPORT_REPS_PER_10K * size / 10_000))
 
 
 def model_stats(model: Any, size: int, mrr_start_cents: int) -> dict[str, float]:
@@ -87,11 +108,13 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     from agent_model import AgentJourneyModel
 
     size, days = spec["size"], spec["days"]
-    overrides = [f"population.size={size}", f"horizon_days={days}"]
+    overrides = [f"population.size={size}", f"horizon_days={days}",
+                 f"team.support.headcount={support_headcount(size)}", *spec.get("overrides", [])]
     if not spec.get("with_journeys") and (CONF_DIR / "journey").is_dir():
         overrides.append("journey=[]")  # the core model: no journeys (the default runs some)
     cfg = compose_config(overrides)
     out: dict[str, Any] = {"size": size, "days": days, "kind": spec["kind"],
+                           "overrides": overrides,
                            "import_s": time.perf_counter() - started,
                            "rss_after_import_mb": _maxrss_mb()}
 
@@ -115,6 +138,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
             step.append(t2 - t1)
             stats = model_stats(model, size, int(model.customers.mrr_start.sum()))
             out["journeys_active"] = getattr(model, "journeys", None) is not None
+            out["support"] = _support_stats(model, days)
             del model
             gc.collect()
         out.update(construct_s=construct, step_s=step, stats=stats)
@@ -126,6 +150,19 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         out["replicas"] = replicas
     out["peak_rss_mb"] = _maxrss_mb()
     return out
+
+
+def _support_stats(model: Any, days: int) -> dict[str, float] | None:
+    """The support team's load in a finished run (None if the model has no support team)."""
+    team = getattr(getattr(model, "desk", None), "teams", {}).get("support")
+    if team is None:
+        return None
+    records = team.records
+    waits = [r.started - r.queued for r in records if r.started is not None]
+    return {"headcount": team.spec.headcount, "tickets": len(records),
+            "tickets_per_day": len(records) / days,
+            "started": len(waits), "mean_wait_days": statistics.fmean(waits) if waits else 0.0,
+            "queue_end": team.queue_length}
 
 
 def _vector_replica(model_class: Any, cfg: Any, size: int, days: int,
@@ -202,6 +239,19 @@ def _print_table(vector: list[dict[str, Any]], agent: dict[str, Any] | None) -> 
               f"{r['step_median_s']:>10.2f} {r['customer_days_per_s_best'] / 1e6:>18.3f} "
               f"{r['customer_days_per_s_median'] / 1e6:>9.3f} "
               f"{r['us_per_customer_day_best']:>11.3f} {rss:>11.0f}")
+
+
+def _print_support(rows: list[dict[str, Any]]) -> None:
+    """The support team's load in each size's last timed run."""
+    rows = [r for r in rows if r.get("support")]
+    if not rows:
+        return
+    print(f"  {'customers':>10} {'support reps':>12} {'tickets':>9} {'per day':>8} "
+          f"{'mean wait d':>11} {'queue at end':>12}")
+    for r in rows:
+        t = r["support"]
+        print(f"  {r['size']:>10,} {t['headcount']:>12} {t['tickets']:>9,} "
+              f"{t['tickets_per_day']:>8.1f} {t['mean_wait_days']:>11.2f} {t['queue_end']:>12,}")
 
 
 def _check(vector: dict[str, Any], agent_stats: dict[str, float], size: int,
@@ -331,25 +381,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"journeysim daily-step benchmark ({'quick smoke run' if args.quick else 'full run'}); "
           f"python {platform.python_version()}, {os.cpu_count()} CPUs, load {load_start}")
 
-    check_in_vector = (args.check_size in args.sizes and args.days == args.check_days)
+    print("Support team scaled with the population: team.support.headcount = max(1, round("
+          f"{SUPPORT_REPS_PER_10K} * size / 10,000)): "
+          + ", ".join(f"{size:,} customers -> {support_headcount(size)}"
+                      for size in args.sizes) + " agents.")
     check_in_agent = (args.agent_size, args.agent_days) == (args.check_size, args.check_days)
     specs = []
     for size in args.sizes:
         repeats = args.repeats or _default_repeats(size)
-        replicas = args.check_seeds if check_in_vector and size == args.check_size else 0
         specs.append({"kind": "vector", "size": size, "days": args.days, "repeats": repeats,
-                      "replicas": replicas, "with_journeys": False,
+                      "replicas": 0, "with_journeys": False,
                       "label": f"vectorised: {size:>9,} customers x {args.days} days, "
-                               f"{repeats} repeat(s)"
-                               + (f" + {replicas} check seeds" if replicas else "")})
+                               f"{repeats} repeat(s), {support_headcount(size)} support reps"})
     specs.append({"kind": "agent", "size": args.agent_size, "days": args.agent_days,
                   "label": f"per-agent:  {args.agent_size:>9,} customers x {args.agent_days} "
                            "days, once"})
-    if not check_in_vector:
-        specs.append({"kind": "vector", "size": args.check_size, "days": args.check_days,
-                      "repeats": 1, "replicas": args.check_seeds,
-                      "label": f"vectorised (check only): {args.check_size:,} customers x "
-                               f"{args.check_days} days, {1 + args.check_seeds} seeds"})
+    specs.append({"kind": "vector", "size": args.check_size, "days": args.check_days,
+                  "repeats": 1, "replicas": args.check_seeds, "overrides": CHECK_OVERRIDES,
+                  "label": f"vectorised (check only, {' '.join(CHECK_OVERRIDES)}): "
+                           f"{args.check_size:,} customers x {args.check_days} days, "
+                           f"{1 + args.check_seeds} seeds"})
     if not check_in_agent:
         specs.append({"kind": "agent", "size": args.check_size, "days": args.check_days,
                       "label": f"per-agent (check only): {args.check_size:,} customers x "
@@ -367,10 +418,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     n = len(args.sizes)
     vector = [_summarise(r) for r in results[:n]]
     agent = _summarise(results[n])
-    extra = iter(results[n + 1:])
-    check_vector = (next(r for r in vector if r["size"] == args.check_size) if check_in_vector
-                    else next(extra))
-    agent_check_stats = agent["stats"] if check_in_agent else next(extra)["stats"]
+    check_vector = results[n + 1]
+    agent_check_stats = agent["stats"] if check_in_agent else results[n + 2]["stats"]
 
     print("\nSpeed of the daily step (time of model.run(days) after construction; best and "
           "median of the repeats)\n")
@@ -386,10 +435,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.quick:
         print("(Quick run: every measurement shared one process, so memory is not per size, "
               "and sizes this small time overheads, not the step.)")
+    print("\nThe core day includes support tickets (filed by customers with or without journeys, "
+          "worked by the SimPy support team; the per-agent version has none). Support load in "
+          "the core runs:")
+    _print_support(vector)
     if journeys:
         print("\nWith the default config's journeys (seat_expansion and annual_plan under the "
               "default policy):\n")
         _print_table(journeys, None)
+        print("\nSupport load with journeys:")
+        _print_support(journeys)
         print("\nCost of journeys (core customer-days per second / with journeys, best runs):")
         for core, journey in zip(vector, journeys, strict=True):
             cost = core["customer_days_per_s_best"] / journey["customer_days_per_s_best"]
@@ -404,7 +459,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     largest = max(vector, key=lambda r: r["size"])
     ratios[f"vectorised_{largest['size']}_vs_per_agent_{agent['size']}"] = \
         largest["customer_days_per_s_best"] / agent_rate
-    print("\nSpeed-up, vectorised over per-agent (customer-days per second, best runs):")
+    print("\nSpeed-up, vectorised over per-agent (customer-days per second, best runs; the "
+          "vectorised runs also work the support tickets, the per-agent runs have none):")
     for name, value in ratios.items():
         if name.startswith("vectorised_"):
             print(f"  {name}: {value:,.1f}x")
@@ -418,7 +474,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": _machine(),
                "load_average_start": load_start, "load_average_end": _load(),
                "total_s": elapsed, "vectorised": vector, "with_journeys": journeys,
-               "per_agent": agent,
+               "per_agent": agent, "support_reps_per_10k": SUPPORT_REPS_PER_10K,
+               "check_overrides": CHECK_OVERRIDES,
                "ratios": ratios, "check": check}
     if args.json:
         _write_json(args.json, payload)

@@ -10,6 +10,12 @@ daily draws, each process the step calls, and, nested inside them, the event log
 DataCollector and a few behaviour functions. Costs change over the horizon (churned customers
 make ``active`` sparse), so the table shows the mean over all days and over the first and last
 30 days. Wrapping adds about a microsecond per call: nothing at this scale.
+
+Support tickets are part of the core day; as in ``bench_step.py`` the support team is scaled
+with the population (8 reps per 10,000 customers, ``--support-headcount`` to choose), and the
+report ends with the cost per ticket filed: queueing it (``_file_tickets``), the teams' day
+(``desk.run_day``: without journeys only the support team has work) and, inside it, the SimPy
+run of the support team.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ TOP: tuple[tuple[str, str], ...] = (
     ("_adopt", "model:_adopt"),
     ("seats.grow_demand", "journeysim.behavior.seats:grow_demand"),
     ("_fire_milestones", "model:_fire_milestones"),
+    ("_file_tickets", "model:_file_tickets"),
     ("journeys.run_day", "model:journeys.run_day"),
+    ("desk.run_day", "model:desk.run_day"),
     ("_end_discounts", "model:_end_discounts"),
     ("_organic", "model:_organic"),
     ("_renew", "model:_renew"),
@@ -52,6 +60,12 @@ NESTED: tuple[tuple[str, str], ...] = (
     ("churn.renewals_due", "journeysim.behavior.churn:renewals_due"),
     ("churn.effective_propensity", "journeysim.behavior.churn:effective_propensity"),
     ("fatigue.total", "journeysim.behavior.fatigue:total"),
+    ("support.daily_rate", "journeysim.behavior.support:daily_rate"),
+    ("desk.file_tickets", "model:desk.file_tickets"),
+    ("support team submit (SimPy)", "model:desk.teams.support.submit"),
+    ("support team run_until (SimPy)", "model:desk.teams.support.run_until"),
+    ("desk._resolve", "model:desk._resolve"),
+    ("desk.withdraw", "model:desk.withdraw"),
 )
 """Pieces inside the top-level parts (their time is already counted there)."""
 
@@ -93,16 +107,24 @@ def _resolve(model: Any, target: str) -> tuple[Any, str] | None:
     owner = model if where == "model" else importlib.import_module(where)
     *parents, attr = path.split(".")
     for name in parents:
-        owner = getattr(owner, name, None)
+        owner = owner.get(name) if isinstance(owner, dict) else getattr(owner, name, None)
     return (owner, attr) if owner is not None and hasattr(owner, attr) else None
 
 
-def profile(size: int, days: int, with_journeys: bool = False) -> tuple[Timers, np.ndarray]:
+def support_headcount(size: int) -> int:
+    """Support reps for ``size`` customers: the default 8 per 10,000 (as in bench_step.py)."""
+    return max(1, round(8 * size / 10_000))
+
+
+def profile(size: int, days: int, with_journeys: bool = False,
+            support_reps: int | None = None) -> tuple[Timers, np.ndarray, Any]:
     """Run ``days`` days of a ``size``-customer model with every part timed."""
     from journeysim.config.compose import CONF_DIR, compose_config
     from journeysim.model import JourneyModel
 
-    overrides = [f"population.size={size}", f"horizon_days={days}"]
+    reps = support_headcount(size) if support_reps is None else support_reps
+    overrides = [f"population.size={size}", f"horizon_days={days}",
+                 f"team.support.headcount={reps}"]
     if not with_journeys and (CONF_DIR / "journey").is_dir():
         overrides.append("journey=[]")  # the core model only
     cfg = compose_config(overrides)
@@ -135,10 +157,10 @@ def profile(size: int, days: int, with_journeys: bool = False) -> tuple[Timers, 
     finally:
         for owner, attr, original in reversed(patched):
             setattr(owner, attr, original)
-    return timers, total
+    return timers, total, model
 
 
-def report(timers: Timers, total: np.ndarray, size: int) -> None:
+def report(timers: Timers, total: np.ndarray, size: int, model: Any = None) -> None:
     """Print milliseconds per day per part."""
     days = len(total)
     window = min(30, days)
@@ -171,6 +193,21 @@ def report(timers: Timers, total: np.ndarray, size: int) -> None:
             mean, first, last = ms(s)
             print(f"  {label:<32} {mean:>8.2f} {s.sum() / total.sum():>6.1%} {first:>9.2f} "
                   f"{last:>8.2f} {timers.calls[label] / days:>9.1f}")
+    team = getattr(getattr(model, "desk", None), "teams", {}).get("support")
+    if team is None:
+        return
+    records = team.records
+    tickets = len(records)
+    waits = [r.started - r.queued for r in records if r.started is not None]
+    print(f"\nsupport: {team.spec.headcount} reps, {tickets:,} tickets filed "
+          f"({tickets / days:,.1f} a day), mean wait {np.mean(waits) if waits else 0:.2f} days, "
+          f"{team.queue_length:,} waiting at the end")
+    if tickets:
+        print("microseconds per ticket filed (time over the whole run / tickets):")
+        for label in ("_file_tickets", "desk.run_day", "support team submit (SimPy)",
+                      "support team run_until (SimPy)", "desk._resolve"):
+            if label in timers.seconds:
+                print(f"  {label:<32} {timers.seconds[label].sum() / tickets * 1e6:>8.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,9 +217,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--with-journeys", action="store_true",
                    help="keep the default config's journeys (default: the core model only)")
+    p.add_argument("--support-headcount", type=int, default=None,
+                   help="support reps (default 8 per 10,000 customers, at least 1)")
     args = p.parse_args(argv)
-    timers, total = profile(args.size, args.days, args.with_journeys)
-    report(timers, total, args.size)
+    timers, total, model = profile(args.size, args.days, args.with_journeys,
+                                   args.support_headcount)
+    report(timers, total, args.size, model)
 
 
 if __name__ == "__main__":
