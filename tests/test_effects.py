@@ -46,7 +46,8 @@ def test_a_journey_without_effect_has_a_true_effect_of_exactly_zero() -> None:
     for name in truth.OUTCOMES:
         assert (effects.uplift[f"true_{name}"] == 0).all(), name
     assert all(lift["true"] == 0 for lift in effects.summary["lifts"])
-    journey_only = ["sends", "queue_sales", "busy_sales", "queue_success", "busy_success"]
+    journey_only = ["sends"] + [f"{kind}_{team}" for team in ("sales", "success")
+                                for kind in ("queue", "busy", "wait")]
     pd.testing.assert_frame_equal(model.daily().drop(columns=journey_only),
                                   effects.daily.drop(columns=journey_only))
 
