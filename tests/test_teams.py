@@ -222,3 +222,46 @@ def test_withdrawn_tasks_leave_the_queue_and_free_their_rep() -> None:
     assert second.started == 1.0 and second.finished == 3.0 and finished == [second]
     assert third.started is None and third.withdrawn == 1.0
     assert team.queue_length == 0 and team.busy == 0
+
+
+@settings(deadline=None)
+@given(
+    headcount=st.integers(1, 3),
+    tasks=arrivals,
+    leaving=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 25)), max_size=10),
+    discipline=st.sampled_from(["fifo", "value"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_withdrawals_lose_nothing_and_never_double_book_a_rep(headcount, tasks, leaving,
+                                                              discipline, seed):
+    """Customers leave on random days: each task ends exactly once (finished or withdrawn)."""
+    spec = _spec(headcount, discipline, ("exponential", 1.5, 0.0), (0, 1, 2, 3, 4))
+    team = Team(spec, np.random.default_rng(seed))
+    tasks = sorted(tasks, key=lambda t: t[0])
+    leaves_on = {}
+    for customer, day in leaving:
+        leaves_on.setdefault(day, []).append(customer)
+    day, i = 0, 0
+    while i < len(tasks) or team.busy or team.queue_length:
+        while i < len(tasks) and tasks[i][0] < day + 1:
+            team.submit(i, i % 5, "ticket", tasks[i][1], tasks[i][0])
+            i += 1
+        team.run_until(day + 1)
+        team.withdraw(leaves_on.get(day, []))
+        assert team.queue_length >= 0 and 0 <= team.busy <= headcount
+        day += 1
+        assert day < 10_000
+    team.run_until(day + 30)
+    assert team.queue_length == 0 and team.busy == 0
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for r in team.records:
+        assert (r.finished is None) != (r.withdrawn is None), "a task must end exactly once"
+        if r.started is None:
+            continue
+        end = r.finished if r.finished is not None else r.withdrawn
+        assert end >= r.started
+        spans.setdefault(r.rep, []).append((r.started, end))
+    for rep_spans in spans.values():
+        rep_spans.sort()
+        for (_, end), (start, _) in zip(rep_spans, rep_spans[1:], strict=False):
+            assert end <= start, "a rep worked two tasks at once"
