@@ -2,13 +2,20 @@ r"""Power of a holdout experiment: the minimum detectable effect, and the popula
 
 A population of N customers is split into a holdout of :math:`n_0 = \operatorname{round}(N h)`
 and a treated arm of :math:`n_1 = N - n_0`. A two-sided test at level :math:`\alpha` then detects
-an absolute difference with probability ``power`` once it reaches
+an absolute difference with probability ``power`` once it reaches, for a per-customer mean with
+standard deviation :math:`\sigma`,
 
 .. math::
     \text{MDE} = (z_{1-\alpha/2} + z_{\text{power}})\,\sigma\,\sqrt{1/n_1 + 1/n_0},
 
-with :math:`\sigma^2 = p(1-p)` for a conversion rate p (normal approximation, same variance in
-both arms) or the standard deviation of a per-customer outcome such as revenue.
+and for a rate with base :math:`p_0` the :math:`\delta` that solves (Fleiss, Levin & Paik 2003,
+the pooled variance under the null and each arm's own under the alternative, as score-type
+readouts such as Newcombe's behave)
+
+.. math::
+    \delta = z_{1-\alpha/2}\sqrt{\bar p(1-\bar p)(1/n_1 + 1/n_0)}
+           + z_{\text{power}}\sqrt{p_1(1-p_1)/n_1 + p_0(1-p_0)/n_0},
+    \quad p_1 = p_0 + \delta,\ \bar p = (n_1 p_1 + n_0 p_0)/N.
 
 From the shell: ``journeysim-power --population 20000 --holdout 0.1 --base-rate 0.05``.
 """
@@ -19,6 +26,7 @@ import argparse
 import math
 from collections.abc import Callable
 
+from scipy.optimize import brentq
 from scipy.stats import norm
 
 HOLDOUT_SHARES = (0.05, 0.1, 0.2, 0.3, 0.5)
@@ -40,7 +48,22 @@ def minimum_detectable_effect(
     """
     sigma = _sigma(base_rate, sd)
     n1, n0 = group_sizes(population, holdout_share)
-    return _z(alpha, power) * sigma * math.sqrt(1 / n1 + 1 / n0)
+    z = _z(alpha, power)
+    if base_rate is None:
+        return z * sigma * math.sqrt(1 / n1 + 1 / n0)
+    p0, z_alpha = base_rate, float(norm.ppf(1 - alpha / 2))
+
+    def excess(delta: float) -> float:
+        p1 = p0 + delta
+        pooled = (n1 * p1 + n0 * p0) / (n1 + n0)
+        return (z_alpha * math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+                + (z - z_alpha) * math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0) - delta)
+
+    largest = 1 - p0
+    if excess(largest) > 0:
+        raise ValueError(f"population too small: no lift up to a rate of 1 is detectable with "
+                         f"{n1} treated and {n0} held out")
+    return float(brentq(excess, 0.0, largest, xtol=1e-15, rtol=4 * math.ulp(1.0)))
 
 
 def required_population(
@@ -57,25 +80,29 @@ def required_population(
     if not 0 < mde < math.inf:
         raise ValueError(f"the effect to detect must be positive and finite, got {mde}")
     _check_share(holdout_share)
-    # 1/n1 + 1/n0 = 1/(N h (1-h)) before rounding the groups; then step to the exact smallest N.
+    # 1/n1 + 1/n0 = 1/(N h (1-h)) before rounding the groups: a first guess, then bisection
     share = holdout_share * (1 - holdout_share)
     ratio = _z(alpha, power) * sigma / mde
     if ratio > math.sqrt(MAX_POPULATION) or ratio**2 / share > MAX_POPULATION:
         raise ValueError(f"an effect of {mde} needs more than {MAX_POPULATION:.0e} customers")
-    population = math.ceil(ratio**2 / share)
 
     def detects(n: int) -> bool:
         try:
-            return minimum_detectable_effect(n, holdout_share, sd=sigma, alpha=alpha,
-                                             power=power) <= mde
-        except ValueError:  # too small to have both groups
+            return minimum_detectable_effect(n, holdout_share, base_rate=base_rate, sd=sd,
+                                             alpha=alpha, power=power) <= mde
+        except ValueError:  # too small to have both groups, or to detect any lift
             return False
 
-    while not detects(population):
-        population += 1
-    while detects(population - 1):
-        population -= 1
-    return population
+    high = max(2, math.ceil(ratio**2 / share))
+    while not detects(high):
+        high *= 2
+        if high > MAX_POPULATION:
+            raise ValueError(f"an effect of {mde} needs more than {MAX_POPULATION:.0e} customers")
+    low = 1  # does not detect (no two groups)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if detects(middle) else (middle, high)
+    return high
 
 
 def group_sizes(population: int, holdout_share: float) -> tuple[int, int]:
