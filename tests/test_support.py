@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc
 
-from helpers import constant, single_segment
+from helpers import constant, run_cli, single_segment
 from journeysim.behavior import support
 from journeysim.config.compose import compose_config
 from journeysim.config.schema import BetaParams, ChurnBeta
@@ -101,3 +101,14 @@ def test_slow_support_resolves_worse_and_loses_more_customers() -> None:
         out[agents] = ((closed["detail"] == "resolved_badly").mean(),
                        int(model.flows.churned_customers))
     assert out[1][0] > out[8][0] and out[1][1] > out[8][1], out
+
+
+def test_an_overloaded_team_is_called_out_on_the_console(tmp_path) -> None:
+    flooded = run_cli("population.size=4000", "horizon_days=90", "journey=[]",
+                      "team.support.headcount=1", f"hydra.run.dir={tmp_path}/flooded")
+    assert flooded.returncode == 0, flooded.stderr
+    assert "warning: team support cannot keep up" in flooded.stdout
+    assert "raise team.support.headcount" in flooded.stdout
+    staffed = run_cli("population.size=4000", "horizon_days=90", "journey=[]",
+                      f"hydra.run.dir={tmp_path}/staffed")
+    assert staffed.returncode == 0 and "cannot keep up" not in staffed.stdout

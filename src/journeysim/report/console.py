@@ -112,7 +112,16 @@ def _teams(teams: dict[str, Any]) -> list[str]:
         lines.append(f"  Team {name} ({t['headcount']} reps): {t['tasks_queued']:,} {tasks}, "
                      f"wait median / p90 {wait}, utilisation {_pct(t['utilization'])}, "
                      f"{result}, {t['queue_at_end']:,} still waiting")
+        if _overloaded(t):
+            lines.append(f"    warning: team {name} cannot keep up ({t['queue_at_end']:,} tasks "
+                         f"waiting at the end, {_pct(t['utilization'])} busy); raise "
+                         f"team.{name}.headcount if that is not the point of the run")
     return lines
+
+
+def _overloaded(team: dict[str, Any]) -> bool:
+    """A queue left with more than a tenth of all tasks, by reps busy nearly all the time."""
+    return (team["utilization"] or 0) > 0.95 and team["queue_at_end"] > 0.1 * team["tasks_queued"]
 
 
 JOURNEY_COLUMNS = ("arm", "entrants", "sent", "suppr.", "deliv.", "opened", "clicked", "conv.",
