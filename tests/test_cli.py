@@ -80,6 +80,14 @@ def test_config_mistakes_stop_with_one_clear_message(override: str, expected: li
     assert "fix:" in message
 
 
+def test_a_config_mistake_leaves_no_run_directory(tmp_path: Path) -> None:
+    """A mistake found after Hydra made the run directory (a range check) removes it again."""
+    done = run_cli("population.size=-5", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert not list(tmp_path.glob("results/runs/*/*")), "no run directory is left behind"
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()], "no file is written"
+
+
 def _user_config_dir(tmp_path: Path, name: str, text: str) -> Path:
     conf = tmp_path / "myconf"
     (conf / "population").mkdir(parents=True)
