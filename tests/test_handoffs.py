@@ -64,19 +64,28 @@ def test_team_conversions_are_credited_and_balance_revenue() -> None:
 
 def test_reference_scenario_sends_larger_teams_to_sales_and_headcount_matters() -> None:
     """The default seat_expansion journey hands larger accounts to sales; one rep against two:
-    the queue gets shorter and the hand-offs convert no less."""
+    the queue gets shorter and the hand-offs convert no less. Each task keeps its draws whatever
+    the headcount (common random numbers), so every account the single rep won, the two won too."""
     results = {}
     for reps in (1, 2):
         cfg = compose_config(["population.size=8000", "horizon_days=180",
                               "journey=[seat_expansion]", f"team.sales.headcount={reps}"])
         events = simulate(cfg).events.frame()
-        started = events[(events["event"] == "task_started") & (events["team"] == "sales")]
-        won = events[(events["event"] == "convert") & (events["team"] == "sales")]
-        results[reps] = (started["wait_days"].astype(float).mean(), len(won), len(started))
-    (wait_1, won_1, started_1), (wait_2, won_2, started_2) = results[1], results[2]
-    assert started_1 > 100 and started_2 > 100, results
-    assert wait_2 < wait_1, results
-    assert won_2 >= won_1 > 0, results
+        sales = events[events["team"] == "sales"]
+        started = sales[sales["event"] == "task_started"]
+        queued = sales[sales["event"] == "task_queued"]
+        won = sales[sales["event"] == "convert"]
+        results[reps] = (started["wait_days"].astype(float).mean(), len(won), len(started),
+                         set(zip(queued["customer_id"], queued["day"], strict=True)),
+                         set(won["customer_id"]))
+    (wait_1, won_1, started_1, tasks_1, winners_1) = results[1]
+    (wait_2, won_2, started_2, tasks_2, winners_2) = results[2]
+    assert started_1 > 100 and started_2 > 100, (started_1, started_2)
+    assert wait_2 < wait_1, (wait_1, wait_2)
+    assert won_2 >= won_1 > 0, (won_1, won_2)
+    # the queue rule (sales_queue < 30) diverts accounts from a busy single rep to self-serve
+    assert tasks_1 <= tasks_2 and len(tasks_2) > len(tasks_1)
+    assert winners_1 <= winners_2
 
 
 def test_daily_team_columns_match_the_task_events() -> None:

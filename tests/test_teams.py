@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from journeysim.operations import TaskRecord, Team, TeamSpec, erlang_c_mean_wait
 
@@ -24,14 +25,18 @@ def _spec(headcount=1, discipline="fifo", service=("fixed", 1.0, 0.0), working_d
     )
 
 
-def _team(seed=0, **kwargs) -> Team:
-    return Team(_spec(**kwargs), np.random.default_rng(seed))
+ANY_DRAW = 0.5
+"""A task's draw where it does not matter (fixed service times)."""
+
+
+def _team(**kwargs) -> Team:
+    return Team(_spec(**kwargs))
 
 
 def test_one_rep_fixed_service_matches_hand_calculation():
     team = _team()
     for i, t in enumerate([0.0, 0.0, 0.0, 0.5]):
-        team.submit(i, 100 + i, "ticket", 1.0, t)
+        team.submit(i, 100 + i, "ticket", 1.0, t, ANY_DRAW)
     assert team.queue_length == 3  # the task at 0.5 has not arrived yet
     # run_until(t) processes events with time < t: the finish at exactly 4 is left for later
     assert [r.task_id for r in team.run_until(4.0)] == [0, 1, 2]
@@ -48,16 +53,16 @@ def test_one_rep_fixed_service_matches_hand_calculation():
 def test_value_discipline_serves_highest_value_first_ties_fifo():
     team = _team(discipline="value")
     for i, value in enumerate([1.0, 5.0, 3.0, 5.0]):
-        team.submit(i, i, "ticket", value, 0.0)
+        team.submit(i, i, "ticket", value, 0.0, ANY_DRAW)
     team.run_until(10.0)
     order = sorted(team.records, key=lambda r: r.started)
     assert [r.task_id for r in order] == [1, 3, 2, 0]
 
 
 def test_task_submitted_on_saturday_starts_monday():
-    team = Team(_spec(working_days=(0, 1, 2, 3, 4)), np.random.default_rng(0), first_weekday=0)
+    team = Team(_spec(working_days=(0, 1, 2, 3, 4)), first_weekday=0)
     team.run_until(5.0)
-    team.submit(1, 1, "ticket", 1.0, 5.0)  # day 5 is a Saturday
+    team.submit(1, 1, "ticket", 1.0, 5.0, ANY_DRAW)  # day 5 is a Saturday
     assert team.run_until(7.0) == []
     assert team.queue_length == 1
     assert team.records[0].started is None
@@ -68,12 +73,9 @@ def test_task_submitted_on_saturday_starts_monday():
 
 def test_service_counts_working_days_only():
     # 1.5 working days from Friday 12:00 (Mon-Fri working) ends Tuesday 00:00
-    team = Team(
-        _spec(service=("fixed", 1.5, 0.0), working_days=(0, 1, 2, 3, 4)),
-        np.random.default_rng(0),
-    )
-    team.submit(1, 1, "ticket", 1.0, 4.5)
-    team.submit(2, 2, "ticket", 1.0, 4.5)
+    team = Team(_spec(service=("fixed", 1.5, 0.0), working_days=(0, 1, 2, 3, 4)))
+    team.submit(1, 1, "ticket", 1.0, 4.5, ANY_DRAW)
+    team.submit(2, 2, "ticket", 1.0, 4.5, ANY_DRAW)
     team.run_until(20.0)
     first, second = team.records
     assert (first.started, first.finished) == (4.5, 8.0)
@@ -83,8 +85,8 @@ def test_service_counts_working_days_only():
 def test_rep_freed_at_weekend_is_free_again_on_monday():
     # a one-day task from Friday 00:00 finishes Saturday 00:00; the next one starts Monday
     team = _team(working_days=(0, 1, 2, 3, 4))
-    team.submit(1, 1, "ticket", 1.0, 4.0)
-    team.submit(2, 2, "ticket", 1.0, 4.0)
+    team.submit(1, 1, "ticket", 1.0, 4.0, ANY_DRAW)
+    team.submit(2, 2, "ticket", 1.0, 4.0, ANY_DRAW)
     team.run_until(20.0)
     first, second = team.records
     assert (first.started, first.finished) == (4.0, 5.0)
@@ -157,13 +159,13 @@ arrivals = st.lists(
 )
 def test_queue_invariants(headcount, tasks, mean, discipline, working_days, first_weekday, seed):
     spec = _spec(headcount, discipline, ("exponential", mean, 0.0), working_days)
-    team = Team(spec, np.random.default_rng(seed), first_weekday=first_weekday)
+    team, draws = Team(spec, first_weekday=first_weekday), np.random.default_rng(seed)
     tasks = sorted(tasks, key=lambda t: t[0])
     finished = []
     day, i = 0, 0
     while len(finished) < len(tasks):  # the daily lockstep: submit the day's tasks, run the day
         while i < len(tasks) and tasks[i][0] < day + 1:
-            team.submit(i, i, "ticket", tasks[i][1], tasks[i][0])
+            team.submit(i, i, "ticket", tasks[i][1], tasks[i][0], draws.random())
             i += 1
         finished += team.run_until(day + 1)
         assert team.busy <= headcount
@@ -175,13 +177,13 @@ def test_queue_invariants(headcount, tasks, mean, discipline, working_days, firs
 
 def test_mmc_matches_erlang_c():
     lam, mu, c = 4.0, 1.25, 4
-    team = Team(_spec(c, "fifo", ("exponential", 1 / mu, 0.0)), np.random.default_rng(1))
+    team, draws = Team(_spec(c, "fifo", ("exponential", 1 / mu, 0.0))), np.random.default_rng(1)
     arrivals_rng = np.random.default_rng(2)
     times = np.cumsum(arrivals_rng.exponential(1 / lam, size=20_000))
     day, i = 0, 0
     while i < len(times):
         while i < len(times) and times[i] < day + 1:
-            team.submit(i, i, "ticket", 1.0, float(times[i]))
+            team.submit(i, i, "ticket", 1.0, float(times[i]), draws.random())
             i += 1
         team.run_until(day + 1)
         day += 1
@@ -193,13 +195,13 @@ def test_mmc_matches_erlang_c():
     assert abs(waits.mean() - expected) < 4 * se, (waits.mean(), expected, se)
 
 
-def test_same_seed_same_records():
+def test_same_draws_same_records():
     def run(seed: int) -> list[TaskRecord]:
         spec = _spec(2, "value", ("lognormal", 0.7, 0.5), (0, 1, 2, 3, 4))
-        team = Team(spec, np.random.default_rng(seed), first_weekday=3)
+        team, draws = Team(spec, first_weekday=3), np.random.default_rng(seed)
         times = np.random.default_rng(9).uniform(0, 30, size=60)
         for i, t in enumerate(sorted(times)):
-            team.submit(i, i, "ticket", float(i % 4), float(t))
+            team.submit(i, i, "ticket", float(i % 4), float(t), draws.random())
         team.run_until(200.0)
         return team.records
 
@@ -207,10 +209,50 @@ def test_same_seed_same_records():
     assert run(5) != run(6)
 
 
+def test_service_times_are_the_inverse_cdf_of_each_tasks_draw():
+    """Exponential and lognormal service times at a task's draw, and their sample means."""
+    u = np.random.default_rng(3).random(40_000)
+    for service, mean in ((("exponential", 0.8, 0.0), 0.8),
+                          (("lognormal", 0.5, 0.6), 0.5 * math.exp(0.6**2 / 2))):
+        team = _team(service=service)
+        for i, draw in enumerate(u):
+            team.submit(i, i, "ticket", 1.0, 0.0, float(draw))
+        work = np.array([r.work for r in team.records])
+        assert work[0] == pytest.approx(
+            -0.8 * math.log1p(-u[0]) if service[0] == "exponential"
+            else 0.5 * math.exp(0.6 * stats.norm.ppf(u[0])))
+        assert abs(work.mean() - mean) < 4 * work.std() / math.sqrt(len(work)), service
+
+
+@settings(max_examples=30)
+@given(
+    tasks=arrivals,
+    reps=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_task_takes_as_long_whatever_the_headcount_and_waits_no_longer_with_more_reps(
+        tasks, reps, seed):
+    """Common random numbers: the same tasks with the same draws, ``reps`` against ``reps + 1``
+    reps (FIFO): every task's service time is the same, and no task waits longer."""
+    tasks = sorted(tasks, key=lambda t: t[0])
+    draws = np.random.default_rng(seed).random(len(tasks))
+    records = {}
+    for headcount in (reps, reps + 1):
+        team = Team(_spec(headcount, "fifo", ("exponential", 1.5, 0.0)))
+        for i, (t, value) in enumerate(tasks):
+            team.submit(i, i, "ticket", value, t, float(draws[i]))
+        team.run_until(10_000.0)
+        records[headcount] = team.records
+    for few, many in zip(records[reps], records[reps + 1], strict=True):
+        assert few.work == many.work
+        assert many.wait <= few.wait + 1e-9
+
+
 def test_withdrawn_tasks_leave_the_queue_and_free_their_rep() -> None:
     team = _team(service=("fixed", 2.0, 0.0))
     for task in range(3):
-        team.submit(task, customer_id=10 + task, kind="ticket", value=1.0, day=0)
+        team.submit(task, customer_id=10 + task, kind="ticket", value=1.0, day=0,
+                    draw=ANY_DRAW)
     team.run_until(1.0)  # task 0 in service, tasks 1 and 2 waiting
     assert team.queue_length == 2 and team.busy == 1
     withdrawn = team.withdraw([10, 12, 99])
@@ -236,7 +278,7 @@ def test_withdrawals_lose_nothing_and_never_double_book_a_rep(headcount, tasks, 
                                                               discipline, seed):
     """Customers leave on random days: each task ends exactly once (finished or withdrawn)."""
     spec = _spec(headcount, discipline, ("exponential", 1.5, 0.0), (0, 1, 2, 3, 4))
-    team = Team(spec, np.random.default_rng(seed))
+    team, draws = Team(spec), np.random.default_rng(seed)
     tasks = sorted(tasks, key=lambda t: t[0])
     leaves_on = {}
     for customer, day in leaving:
@@ -244,7 +286,7 @@ def test_withdrawals_lose_nothing_and_never_double_book_a_rep(headcount, tasks, 
     day, i = 0, 0
     while i < len(tasks) or team.busy or team.queue_length:
         while i < len(tasks) and tasks[i][0] < day + 1:
-            team.submit(i, i % 5, "ticket", tasks[i][1], tasks[i][0])
+            team.submit(i, i % 5, "ticket", tasks[i][1], tasks[i][0], draws.random())
             i += 1
         team.run_until(day + 1)
         team.withdraw(leaves_on.get(day, []))

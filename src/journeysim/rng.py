@@ -52,17 +52,20 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def keyed_uniforms(seed: int, purpose: str, ids: np.ndarray, day: int) -> np.ndarray:
-    """A U(0, 1) draw for each customer in ``ids`` on ``day``, for ``purpose``.
+def keyed_uniforms(seed: int, purpose: str, ids: np.ndarray,
+                   day: int | np.ndarray) -> np.ndarray:
+    """A U[0, 1) draw for each customer in ``ids`` on ``day`` (one day, or one per customer),
+    for ``purpose``.
 
     Counter-based: the draw is a hash of (seed, purpose, customer, day), so it does not depend
     on which other customers draw that day. Message responses use it: a customer has the same
-    luck on a given day whatever the journeys did to anyone else.
+    luck on a given day whatever the journeys did to anyone else; so do team tasks, keyed by the
+    day they were queued.
     """
     key = np.uint64((seed * 0x100000001B3 ^ zlib.crc32(purpose.encode("utf-8"))) % 2**64)
     with np.errstate(over="ignore"):
         x = _splitmix64(ids.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D) ^ key)
-        x = _splitmix64(x ^ np.uint64(day))
+        x = _splitmix64(x ^ np.asarray(day, dtype=np.uint64))
     return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 

@@ -11,7 +11,13 @@ success rep finishes a contact, it converts the account to the team's offer with
 wait the days the task queued before a rep took it and h the cooling half-life: an account
 that waits has cooled off. A conversion is booked like a journey's, credited to the journey,
 step and arm that handed the customer off. A support ticket is resolved badly with the
-probability of ``behavior.support``. Outcome draws are keyed by (seed, team, customer, day).
+probability of ``behavior.support``.
+
+Each task carries two draws keyed by (seed, team, customer, day it was queued): one sets its
+service time (``operations.teams``), one decides its outcome (``u < P``). The same task thus
+takes as long and has the same luck whatever the headcount, the queue or the other journeys, so
+a larger team converts every contact a smaller one converted sooner or as soon (``P`` only grows
+as the wait shrinks), and a counterfactual run differs only where tasks really changed.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from journeysim.behavior import support
 from journeysim.config.journey_schema import TeamBase
 from journeysim.governance.policy import WEEKDAYS
 from journeysim.operations.teams import TaskRecord, Team, TeamSpec
-from journeysim.rng import keyed_uniforms, stream
+from journeysim.rng import keyed_uniforms
 
 TEAM_NAMES: tuple[str, ...] = ("sales", "success", "support")
 TASK_KINDS: dict[str, str] = {"sales": "handoff", "success": "handoff", "support": "ticket"}
@@ -64,12 +70,12 @@ class TeamDesk:
 
     def __init__(self, model: Any, offers: dict[str, catalog.Offer], day1_weekday: int) -> None:
         self.model = model
-        seed, teams = model.cfg.seed, model.cfg.team
-        self.configs = {name: getattr(teams, name) for name in TEAM_NAMES}
+        self.seed = model.cfg.seed
+        self.configs = {name: getattr(model.cfg.team, name) for name in TEAM_NAMES}
         self.offers = offers
         # team time d is model day d; day 1 has weekday ``day1_weekday``
-        self.teams = {name: Team(team_spec(name, cfg), stream(seed, f"team:{name}"),
-                                 (day1_weekday - 1) % 7) for name, cfg in self.configs.items()}
+        self.teams = {name: Team(team_spec(name, cfg), (day1_weekday - 1) % 7)
+                      for name, cfg in self.configs.items()}
         self.convert: Callable[..., None] | None = None
         """Books the conversions a contact won (the journeys engine sets it)."""
         self._credit: dict[int, Credit] = {}
@@ -101,8 +107,10 @@ class TeamDesk:
         """Submit one task per customer to ``team``; return the first task's id."""
         first, mrr = self._next_task, self.model.customers.mrr[ids].tolist()
         submit, kind = self.teams[team].submit, TASK_KINDS[team]
-        for task, (customer, value) in enumerate(zip(ids.tolist(), mrr, strict=True), first):
-            submit(task, customer, kind, float(value), day)
+        draws = keyed_uniforms(self.seed, f"team:{team}:service", ids, day).tolist()
+        for task, (customer, value, draw) in enumerate(zip(ids.tolist(), mrr, draws, strict=True),
+                                                       first):
+            submit(task, customer, kind, float(value), day, draw)
         self._next_task += len(ids)
         self.model.events.add(day, "task_queued", ids, team=team)
         return first
@@ -122,10 +130,12 @@ class TeamDesk:
                 continue
             ids = np.array([r.customer_id for r in finished])
             waits = np.array([r.started - r.queued for r in finished])
+            luck = keyed_uniforms(self.seed, f"team:{name}:outcome", ids,
+                                  np.array([int(r.queued) for r in finished]))
             if name == "support":
-                outcome = self._resolve(ids, waits, day)
+                outcome = self._resolve(ids, waits, luck, day)
             else:
-                outcome = self._contact(name, finished, ids, waits, day)
+                outcome = self._contact(name, finished, ids, waits, luck, day)
             self.model.events.add(day, "task_finished", ids, team=name,
                                   detail=(OUTCOMES, outcome), wait_days=waits)
 
@@ -144,25 +154,27 @@ class TeamDesk:
             self.model.events.add(day, "task_finished", who, team=name,
                                   detail="churned", wait_days=waits)
 
-    def _resolve(self, ids: np.ndarray, waits: np.ndarray, day: int) -> np.ndarray:
-        """Close tickets; return their outcome codes."""
-        m, cfg = self.model, self.configs["support"].resolution
-        c = m.customers
+    def _resolve(self, ids: np.ndarray, waits: np.ndarray, luck: np.ndarray,
+                 day: int) -> np.ndarray:
+        """Close tickets (``luck``: their outcome draws); return their outcome codes."""
+        cfg = self.configs["support"].resolution
+        c = self.model.customers
         np.subtract.at(c.tickets_open, ids, 1)
         p = support.bad_resolution_probability(cfg.bad, waits, cfg.bad_half_life_days)
-        bad = keyed_uniforms(m.cfg.seed, "team:support:outcome", ids, day) < p
+        bad = luck < p
         c.bad_support_day[ids[bad]] = day
         return np.where(bad, OUTCOMES.index("resolved_badly"), OUTCOMES.index("resolved"))
 
     def _contact(self, name: str, finished: list[TaskRecord], ids: np.ndarray,
-                 waits: np.ndarray, day: int) -> np.ndarray:
-        """Outcome codes of finished sales/success contacts; book the conversions they won."""
+                 waits: np.ndarray, luck: np.ndarray, day: int) -> np.ndarray:
+        """Outcome codes of finished sales/success contacts (``luck``: their outcome draws);
+        book the conversions they won."""
         m, cfg = self.model, self.configs[name].outcome
         c = m.customers
         large = c.seats[ids] >= cfg.large_account_seats
         p = np.where(large, cfg.large_account_conversion, cfg.conversion) * 0.5 ** (
             waits / cfg.cooling_half_life_days)
-        won = keyed_uniforms(m.cfg.seed, f"team:{name}:outcome", ids, day) < p
+        won = luck < p
         offer = self.offers.get(cfg.offer) if cfg.offer else None
         if offer is None:
             won[:] = False

@@ -41,9 +41,12 @@ reps waking (``NORMAL``), then the arrivals ready at ``t`` (priority 2), then th
 at ``t`` (priority 3).
 
 Randomness
-    Service times are drawn from the team's own generator when a task starts, in start order,
-    so that a run is reproducible from the generator's seed. ``fixed`` service times draw
-    nothing.
+    The team draws nothing itself. Each task arrives with its own uniform draw ``u`` (the caller
+    keys it to the task, see ``operations.desk``), and its service time is the inverse CDF of
+    its kind's distribution at ``u``: ``d`` for ``fixed``, ``-mean log(1 - u)`` for
+    ``exponential``, ``median exp(sigma Phi^-1(u))`` for ``lognormal``. A task therefore takes
+    as long whatever the headcount, the discipline or the other tasks (common random numbers:
+    comparing two teams compares their queues, not their luck).
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
 import simpy
+from scipy.special import ndtri
 from simpy.events import NORMAL, Event, EventPriority
 
 Discipline = Literal["fifo", "value"]
@@ -113,6 +116,8 @@ class TaskRecord:
     kind: str
     value: float
     queued: float
+    work: float
+    """Service time in working days (from the task's draw)."""
     started: float | None = None
     finished: float | None = None
     rep: int | None = None
@@ -213,15 +218,14 @@ class Team:
 
     Each rep is a SimPy process that takes the best waiting task (by the discipline), works it
     and takes the next; an idle rep sleeps until tasks arrive. See the module docstring for the
-    conventions (``run_until`` semantics, working days, disciplines, event ordering). The team
-    owns its :class:`simpy.Environment` and draws its service times from ``rng`` only.
+    conventions (``run_until`` semantics, working days, disciplines, event ordering, service
+    times from each task's draw). The team owns its :class:`simpy.Environment`.
     """
 
-    def __init__(self, spec: TeamSpec, rng: np.random.Generator, first_weekday: int = 0) -> None:
+    def __init__(self, spec: TeamSpec, first_weekday: int = 0) -> None:
         if first_weekday not in range(7):
             raise ValueError(f"first_weekday must be 0..6, got {first_weekday}")
         self.spec = spec
-        self.rng = rng
         self.env = simpy.Environment()
         self.calendar = _Calendar(tuple(spec.working_days), first_weekday)
         self._waiting: list[tuple[tuple[float, ...], _Task]] = []  # heap by discipline
@@ -244,13 +248,20 @@ class Team:
         """The team's clock, in days."""
         return float(self.env.now)
 
-    def submit(self, task_id: int, customer_id: int, kind: str, value: float, day: float) -> None:
-        """Enqueue a task at time ``day`` (>= ``now``; usually the start of the current day)."""
+    def submit(self, task_id: int, customer_id: int, kind: str, value: float, day: float,
+               draw: float) -> None:
+        """Enqueue a task at time ``day`` (>= ``now``; usually the start of the current day).
+
+        ``draw`` is the task's own uniform on [0, 1), which sets its service time.
+        """
         if kind not in self.spec.service_days:
             raise KeyError(f"team {self.spec.name!r} has no service time for task type {kind!r}")
         if day < self.env.now:
             raise ValueError(f"cannot submit at day {day}: the team's clock is at {self.env.now}")
-        record = TaskRecord(task_id, customer_id, kind, float(value), float(day))
+        if not 0.0 <= draw < 1.0:
+            raise ValueError(f"a task's draw must be in [0, 1), got {draw}")
+        record = TaskRecord(task_id, customer_id, kind, float(value), float(day),
+                            self._service_days(kind, draw))
         ready = self.calendar.next_working_instant(float(day))
         task = _Task(record, len(self._records), ready)
         self._records.append(record)
@@ -353,13 +364,14 @@ class Team:
                 return task
         return None
 
-    def _service_days(self, kind: str) -> float:
+    def _service_days(self, kind: str, draw: float) -> float:
+        """The service time of a ``kind`` task whose draw is ``draw`` (inverse CDF)."""
         family, p1, p2 = self.spec.service_days[kind]
         if family == "fixed":
             return float(p1)
         if family == "exponential":
-            return float(self.rng.exponential(p1))
-        return float(p1 * math.exp(p2 * self.rng.standard_normal()))
+            return float(-p1 * math.log1p(-draw))
+        return float(p1 * math.exp(p2 * ndtri(draw))) if p2 else float(p1)
 
     def _rep(self, rep: int) -> Generator[Event, Any, None]:
         """One rep: take the best waiting task, work it, be free again at a working instant."""
@@ -374,7 +386,7 @@ class Team:
             self._in_service += 1
             self._started += 1
             self._started_now.append(record)
-            finish = self.calendar.end_of_work(record.started, self._service_days(record.kind))
+            finish = self.calendar.end_of_work(record.started, record.work)
             try:
                 yield _At(self.env, finish, NORMAL)
             except simpy.Interrupt:  # withdrawn in service: the rep stops now
