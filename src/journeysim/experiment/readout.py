@@ -10,7 +10,8 @@ nothing. For a treated arm A, holdout H and outcome Y (``experiment.truth``) the
 * ``estimate`` / ``ci_low`` / ``ci_high``: mean_A(Y) - mean_H(Y) with a 95% interval (Newcombe
   for shares, Welch for dollars; docs/statistics.md);
 * ``cuped_*``: the same after CUPED adjustment on day-0 behaviour (MRR, usage depth, seat
-  utilisation, tenure);
+  utilisation, tenure); a normal (Welch) interval, so for a share only when each group has at
+  least ``CUPED_MIN_COUNT`` customers with and without the outcome (else None);
 * ``naive``: what "converted after a message" attribution reports: the share of A's entrants
   with a conversion credited to the journey (``expanded``) or the credited MRR per entrant
   (``net_mrr_change``);
@@ -32,6 +33,10 @@ LIFT_OUTCOMES: dict[str, str] = {"expanded": "share", "net_mrr_change": "dollars
 """Outcomes with a per-arm readout, and their unit."""
 COVARIATES: tuple[str, ...] = ("mrr", "usage_depth", "seat_utilization", "tenure_days")
 """Day-0 behaviour used by CUPED."""
+CUPED_MIN_COUNT = 10
+"""For a share, CUPED's normal interval needs this many customers with and without the outcome
+in each group (the usual n p >= 10 rule); with fewer, a group with 0 or 1 events gives an
+interval of zero or almost zero width that covers nothing."""
 
 
 def assignments(events: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +91,8 @@ def _estimates(y1: np.ndarray, y0: np.ndarray, x1: np.ndarray, x0: np.ndarray,
         plain = estimates.proportion_difference(int(y1.sum()), len(y1), int(y0.sum()), len(y0))
     else:
         plain = estimates.mean_difference(y1, y0)
-    cuped = estimates.cuped_mean_difference(y1, x1, y0, x0)
+    cuped = (estimates.cuped_mean_difference(y1, x1, y0, x0)
+             if unit != "share" or _normal_enough(y1, y0) else None)
     adjusted = cuped[0] if cuped else None
     return {
         "estimate": plain.estimate if plain else None,
@@ -98,6 +104,11 @@ def _estimates(y1: np.ndarray, y0: np.ndarray, x1: np.ndarray, x0: np.ndarray,
         "cuped_variance_reduction": cuped[1] if cuped else None,
         "mde": _mde(y1, y0, unit),
     }
+
+
+def _normal_enough(y1: np.ndarray, y0: np.ndarray) -> bool:
+    """Whether both groups of a 0/1 outcome have ``CUPED_MIN_COUNT`` ones and zeros."""
+    return all(min(int(y.sum()), len(y) - int(y.sum())) >= CUPED_MIN_COUNT for y in (y1, y0))
 
 
 def _mde(y1: np.ndarray, y0: np.ndarray, unit: str) -> float | None:
