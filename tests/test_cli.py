@@ -88,6 +88,31 @@ def test_a_config_mistake_leaves_no_run_directory(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "no file is written"
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    (("policy.caps.0.max_sends=1,-1",),
+     ["command-line override 'policy.caps.0.max_sends=1,-1'", "out of range",
+      "job with policy.caps.0.max_sends=-1"]),
+    (("journey.seat_expansion.entry.when='tenure_days > 3','tenure_dayz > 2'",),
+     ["unknown attribute 'tenure_dayz'", "did you mean 'tenure_days'"]),
+    (("journey=[seat_expansion],[nope]",), ["no journey config named 'nope'"]),
+    (("+experiment=frequency_caps", "policy.caps.0.max_sends=2,1.5"),
+     ["must be an integer, got 1.5"]),
+])
+def test_a_bad_swept_value_stops_the_sweep_before_its_first_job(
+        tmp_path: Path, args: tuple[str, ...], expected: list[str]) -> None:
+    sweep_dir = tmp_path / "sweep"
+    message = _config_error("-m", "population.size=100", "horizon_days=3", *args,
+                            f"hydra.sweep.dir={sweep_dir}")
+    for text in expected:
+        assert text in message, (text, message)
+    assert not sweep_dir.exists(), "no job ran"
+
+
+def test_an_unquoted_space_is_a_config_error_not_a_hydra_parse_error() -> None:
+    message = _config_error("journey.seat_expansion.entry.when=tenure_days >= 3")
+    assert "journey.seat_expansion.entry.when" in message and "quote the value" in message
+
+
 def _user_config_dir(tmp_path: Path, name: str, text: str) -> Path:
     conf = tmp_path / "myconf"
     (conf / "population").mkdir(parents=True)

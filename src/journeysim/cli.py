@@ -31,6 +31,8 @@ from journeysim.config.preflight import (
     rewrite_overrides,
 )
 from journeysim.config.schema import SimConfig
+from journeysim.config.sweep_check import SweepValueError, check_resume, check_sweep
+from journeysim.config.sweep_check import parse as parse_overrides
 from journeysim.journeys.scenario import compile_scenario
 from journeysim.outputs import write_text
 
@@ -169,6 +171,41 @@ def _experiment_override(arg: str, dirs: list[Path]) -> str:
     return f"+experiment={name}"
 
 
+def _job_overrides(argv: list[str]) -> tuple[list[str], str | None]:
+    """The overrides of argv that shape a job's config, and the experiment selected (if any)."""
+    jobs, experiment, skip = [], None, False
+    for arg in argv:
+        if skip or arg in ("--config-dir", "-cd", "--config-name", "-cn"):
+            skip = not skip
+            continue
+        key = arg.split("=", 1)[0].lstrip("+~")
+        if key == "experiment":
+            experiment = arg.split("=", 1)[1]
+        elif not arg.startswith("-") and "=" in arg and not key.startswith(("hydra.", "hydra/")):
+            jobs.append(arg)
+    return jobs, experiment
+
+
+def _check_sweep(argv: list[str], dirs: list[Path]) -> None:
+    """In a sweep, stop on a bad swept value, or a resume that does not match its folder,
+    before any job runs (config.sweep_check)."""
+    jobs, experiment = _job_overrides(argv)
+    if experiment is None and not {"-m", "--multirun"} & set(argv):
+        return
+    try:
+        check_sweep(jobs, dirs, experiment)
+        sweep_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("hydra.sweep.dir=")),
+                         None)
+        if sweep_dir is not None:
+            check_resume(jobs, dirs, experiment, Path(sweep_dir))
+    except SweepValueError as err:
+        fail(err.origin, err.error.key, f"{err.error.problem} (in the sweep's job with "
+                                        f"{err.setting})", err.error.fix)
+    except ConfigError as err:
+        fail(f"command-line override 'hydra.sweep.dir={sweep_dir}'", err.key, err.problem,
+             err.fix)
+
+
 def main() -> None:
     """Console entry point: preflight checks, then Hydra runs (or sweeps) ``_run``."""
     argv = sys.argv[1:]
@@ -176,11 +213,15 @@ def main() -> None:
     try:
         check_yaml_files([*dirs, EXPERIMENTS_DIR])
         argv = [_experiment_override(arg, dirs) for arg in argv]
-        sys.argv = [sys.argv[0], *rewrite_overrides(argv, dirs)]
+        argv = rewrite_overrides(argv, dirs)
+        parse_overrides([a for a in _job_overrides(argv)[0]])
     except YamlError as err:
         fail(_relative(err.path), None, err.problem, err.fix)
     except ConfigError as err:
-        override = next((a for a in argv if a.split("=", 1)[0] == err.key), err.key)
-        fail(f"command-line override '{override}'", err.key, err.problem, err.fix)
+        override = next((a for a in argv if a.lstrip("+~").split("=", 1)[0] == err.key),
+                        err.key)
+        fail(f"command-line override '{override.lstrip('+')}'", err.key, err.problem, err.fix)
     register_experiments()
+    _check_sweep(argv, dirs)
+    sys.argv = [sys.argv[0], *argv]
     _run()
