@@ -50,6 +50,20 @@ def test_a_finished_run_is_never_overwritten(run_dir: Path) -> None:
     assert (run_dir / "summary.json").read_bytes() == before
 
 
+def test_a_rerun_of_a_stopped_run_leaves_none_of_its_files(run_dir: Path) -> None:
+    """A run stopped before its summary leaves files; the rerun removes them, whatever it writes."""
+    assert run_cli("population.size=200", "horizon_days=5", f"hydra.run.dir={run_dir}"
+                   ).returncode == 0
+    (run_dir / "summary.json").unlink()  # as if stopped just before the end
+    (run_dir / ".daily.parquet.x.tmp").write_bytes(b"half")
+    again = run_cli("population.size=200", "horizon_days=5", "output.events=false",
+                    "output.customers=false", f"hydra.run.dir={run_dir}")
+    assert again.returncode == 0, again.stderr
+    for name in ("events.parquet", "customers.parquet"):
+        assert not (run_dir / name).exists(), name
+    assert not list(run_dir.glob(".*.tmp")) and (run_dir / "summary.json").is_file()
+
+
 def _config_error(*args: str, cwd: Path = ROOT) -> str:
     done = run_cli(*args, cwd=cwd)
     assert done.returncode == 2, (done.stdout, done.stderr)

@@ -89,7 +89,7 @@ def test_a_run_writes_a_self_contained_report_with_every_section(finished_run: P
 
 def test_the_lift_section_shows_true_estimated_and_naive_effects(outputs: tuple) -> None:
     summary, daily, _ = outputs
-    html = build_run_report({**summary, "effects": synthetic_effects()}, daily, None)
+    html = build_run_report({**summary, "effects": synthetic_effects()}, daily)
     lift = sections(html)[TITLES["lift"]]
     assert lift.count("<img") == 1 and "no counterfactual" not in lift
     for shown in ("+1.23 pts",                      # true effect, expanded share
@@ -102,13 +102,13 @@ def test_the_lift_section_shows_true_estimated_and_naive_effects(outputs: tuple)
         assert shown in lift, shown
 
 
-def test_without_effects_or_events_the_sections_say_why(outputs: tuple) -> None:
+def test_without_effects_the_sections_say_why(outputs: tuple) -> None:
     summary, daily, _ = outputs
     without_journeys = daily.assign(mrr=daily["mrr"] * 0.99)
-    page = sections(build_run_report({**summary, "effects": None}, daily, None, without_journeys))
+    page = sections(build_run_report({**summary, "effects": None}, daily, without_journeys))
     assert list(page) == list(TITLES.values())
     assert "no counterfactual" in page[TITLES["lift"]] and "<img" not in page[TITLES["lift"]]
-    assert "output.events=false" in page[TITLES["conversions"]]
+    assert "<img" in page[TITLES["conversions"]], "conversions come from summary.json"
     trajectory = page[TITLES["trajectory"]]
     assert "without journeys" in trajectory and trajectory.count("<img") == 1
 
@@ -125,11 +125,16 @@ def test_team_queues_are_drawn_when_hand_offs_reach_a_team() -> None:
 
 def test_journeysim_report_rebuilds_the_report_from_a_run_dir(finished_run: Path,
                                                               tmp_path: Path) -> None:
-    report = finished_run / "report.html"
+    """The same page, even without the event log (as a run with output.events=false has)."""
+    report, events = finished_run / "report.html", finished_run / "events.parquet"
     before = report.read_text(encoding="utf-8")
     report.unlink()
-    done = subprocess.run([str(REPORT), str(finished_run)], capture_output=True, text=True,
-                          timeout=120)
+    events.rename(tmp_path / events.name)
+    try:
+        done = subprocess.run([str(REPORT), str(finished_run)], capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        (tmp_path / events.name).rename(events)
     assert done.returncode == 0, done.stderr
     after = report.read_text(encoding="utf-8")
     assert PNG.sub("", after) == PNG.sub("", before)

@@ -48,6 +48,16 @@ def test_one_rep_fixed_service_matches_hand_calculation():
     assert [r.wait for r in records] == [0.0, 1.0, 2.0, 2.5]
     assert [r.finished for r in records] == [1.0, 2.0, 3.0, 4.0]
     assert {r.rep for r in records} == {0}
+    assert [team.worked(day) for day in range(6)] == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_work_per_day_counts_tasks_in_service_and_skips_days_off():
+    team = Team(_spec(working_days=(0, 1, 2, 3, 4)))  # day 0 a Monday: days 5 and 6 off
+    team.submit(0, 1, "ticket", 1.0, 4.5, ANY_DRAW)  # half of Friday, then half of Monday
+    team.run_until(5.0)
+    assert team.worked(4) == 0.5 and team.busy == 1, "counted while still in service"
+    team.run_until(9.0)
+    assert [team.worked(day) for day in range(4, 9)] == [0.5, 0.0, 0.0, 0.5, 0.0]
 
 
 def test_value_discipline_serves_highest_value_first_ties_fifo():
@@ -291,6 +301,7 @@ def test_withdrawals_lose_nothing_and_never_double_book_a_rep(headcount, tasks, 
         team.run_until(day + 1)
         team.withdraw(leaves_on.get(day, []))
         assert team.queue_length >= 0 and 0 <= team.busy <= headcount
+        assert -1e-9 <= team.worked(day) <= headcount + 1e-9
         day += 1
         assert day < 10_000
     team.run_until(day + 30)
@@ -307,3 +318,8 @@ def test_withdrawals_lose_nothing_and_never_double_book_a_rep(headcount, tasks, 
         rep_spans.sort()
         for (_, end), (start, _) in zip(rep_spans, rep_spans[1:], strict=False):
             assert end <= start, "a rep worked two tasks at once"
+    weekdays = sum(min(end, d + 1.0) - max(start, float(d))
+                   for rep_spans in spans.values() for start, end in rep_spans
+                   for d in range(math.floor(start), math.ceil(end)) if d % 7 < 5)
+    assert sum(team.worked(d) for d in range(day + 31)) == pytest.approx(weekdays), \
+        "the work per day adds up to the working time of the tasks' spans"

@@ -313,7 +313,7 @@ class JourneyModel(mesa.Model):
         self.kpis.update({f"milestone_{k}": v for k, v in t.milestones.items()})
         for team in TEAM_NAMES:
             self.kpis[f"queue_{team}"] = self.desk.queue_length(team)
-            self.kpis[f"busy_{team}"] = self.desk.busy(team)
+            self.kpis[f"busy_{team}"] = self.desk.worked(team, self.day)
             self.kpis[f"wait_{team}"] = self.desk.mean_wait_today[team]
         self.kpis.update({f"fatigue_{ch}": active_mean(c.fatigue[i])
                           for i, ch in enumerate(CHANNELS)})

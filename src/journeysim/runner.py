@@ -29,6 +29,12 @@ PROGRESS_MIN_CUSTOMER_DAYS = 20_000_000
 """With ``progress: auto``, runs at least this long show a progress bar on a terminal."""
 
 
+RUN_OUTPUTS: tuple[str, ...] = (
+    "config.yaml", "daily.parquet", "events.parquet", "customers.parquet",
+    "counterfactual_daily.parquet", "uplift.parquet", "report.html", "summary.json")
+"""Every file a run writes into its directory."""
+
+
 class RunDirectoryTaken(RuntimeError):
     """The run directory already holds a finished run."""
 
@@ -53,6 +59,7 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
     if (out_dir / "summary.json").exists():
         raise RunDirectoryTaken(f"{out_dir} already holds a finished run; choose another "
                                 "hydra.run.dir (the default adds the time to the microsecond)")
+    _remove_unfinished(out_dir)
     started, progress = time.perf_counter(), show_progress(cfg)
     model = JourneyModel(cfg)
     features = truth.day0_features(model)
@@ -75,7 +82,7 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
         write_parquet(out_dir / "counterfactual_daily.parquet", effects.daily)
         if cfg.output.uplift:
             write_parquet(out_dir / "uplift.parquet", effects.uplift)
-    write_run_report(out_dir, summary, daily, events, effects.daily if effects else None)
+    write_run_report(out_dir, summary, daily, effects.daily if effects else None)
     write_json(out_dir / "summary.json", summary)
     if echo:
         print(format_summary(summary))
@@ -83,3 +90,12 @@ def run(cfg: SimConfig, config_yaml: str, out_dir: Path, echo: bool = True) -> d
         print(f"\nSimulated {customer_days:,} customer-days in {elapsed:.1f} s. "
               f"Outputs written to {out_dir}/")
     return summary
+
+
+def _remove_unfinished(out_dir: Path) -> None:
+    """Delete what a stopped run left in ``out_dir`` (it has no summary.json), so that no file
+    of another run survives beside this one's: its outputs and half-written temporary files."""
+    for name in RUN_OUTPUTS:
+        (out_dir / name).unlink(missing_ok=True)
+    for tmp in out_dir.glob(".*.tmp"):
+        tmp.unlink()

@@ -2,8 +2,8 @@
 
 For each journey and arm: entries and entrants; sends per channel; suppressed sends by reason;
 the funnel sent -> delivered -> opened -> clicked -> converted; conversions and their MRR change
-by offer; unsubscribes; churn of entrants after they entered; the median days from entry to
-conversion. Each arm is compared with the journey's holdout on two outcomes measured from a
+by offer and by step; unsubscribes; churn of entrants after they entered; the median days from
+entry to conversion. Each arm is compared with the journey's holdout on two outcomes measured from a
 customer's first entry to the end of the run, whatever caused them (journey or organic): the
 share of entrants who expanded (an expansion or a conversion) and the net MRR change per
 entrant (expansion, contraction, discount ends, conversions and churn). The difference
@@ -29,6 +29,13 @@ def _counts(frame: pd.DataFrame, column: str, labels: tuple[str, ...]) -> dict[s
     return {label: int(counts.get(label, 0)) for label in labels if counts.get(label, 0)}
 
 
+def _conversions_by(converts: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
+    """Conversions and the MRR change they made, per offer or step."""
+    grouped = converts.groupby(column, observed=True)["mrr_delta"].agg(["count", "sum"])
+    return {str(key): {"conversions": int(row["count"]), "mrr_change": round(float(row["sum"]), 2)}
+            for key, row in grouped.iterrows()}
+
+
 def _arm(events: pd.DataFrame, arm_events: pd.DataFrame, first_entry: pd.Series) -> dict[str, Any]:
     by_event = arm_events["event"].value_counts()
     converts = arm_events[arm_events["event"] == "convert"]
@@ -44,7 +51,6 @@ def _arm(events: pd.DataFrame, arm_events: pd.DataFrame, first_entry: pd.Series)
              .query("day_entry <= day").groupby(["customer_id", "day"])["day_entry"].max())
     days_to_convert = (waits.index.get_level_values("day") - waits.to_numpy())
     n = len(entrants)
-    by_offer = converts.groupby("offer", observed=True)["mrr_delta"].agg(["count", "sum"])
     return {
         "entries": int(by_event.get("enter", 0)),
         "entrants": n,
@@ -53,9 +59,8 @@ def _arm(events: pd.DataFrame, arm_events: pd.DataFrame, first_entry: pd.Series)
         "suppressed_by_reason": _counts(arm_events[arm_events["event"] == "suppressed"],
                                         "detail", REASONS),
         "funnel": {event: int(by_event.get(event, 0)) for event in FUNNEL},
-        "conversions_by_offer": {str(offer): {"conversions": int(row["count"]),
-                                              "mrr_change": round(float(row["sum"]), 2)}
-                                 for offer, row in by_offer.iterrows()},
+        "conversions_by_offer": _conversions_by(converts, "offer"),
+        "conversions_by_step": _conversions_by(converts, "step"),
         "unsubscribes": int(by_event.get("unsubscribe", 0)),
         "handoffs": int(by_event.get("handoff", 0)),
         "entrants_churned": churned,

@@ -22,10 +22,9 @@ def summarize_teams(events: pd.DataFrame, desk: Any, horizon_days: int) -> dict[
         waits = mine[mine["event"] == "task_started"]["wait_days"].to_numpy(float)
         won = mine[mine["event"] == "convert"]
         finished = mine[mine["event"] == "task_finished"]
-        spec, end = team.spec, horizon_days + 1.0
-        working = sum(team.calendar.is_working_day(d) for d in range(1, horizon_days + 1))
-        busy = sum(_working_time(team.calendar, r.started, min(_stopped(r, end), end))
-                   for r in team.records if r.started is not None and r.started < end)
+        spec, days = team.spec, range(1, horizon_days + 1)
+        working = sum(team.calendar.is_working_day(d) for d in days)
+        busy = sum(team.worked(d) for d in days)
         out[name] = {
             "headcount": spec.headcount,
             "tasks_queued": int((mine["event"] == "task_queued").sum()),
@@ -40,20 +39,3 @@ def summarize_teams(events: pd.DataFrame, desk: Any, horizon_days: int) -> dict[
             "resolved_badly": int((finished["detail"] == "resolved_badly").sum()),
         }
     return out
-
-
-def _stopped(record: Any, end: float) -> float:
-    """When a rep stopped working on a started task: finished, withdrawn, or still at ``end``."""
-    if record.finished is not None:
-        return record.finished
-    return record.withdrawn if record.withdrawn is not None else end
-
-
-def _working_time(calendar: Any, start: float, end: float) -> float:
-    """Working days between ``start`` and ``end`` (the parts of them on working days)."""
-    total, day = 0.0, int(np.floor(start))
-    while day < end:
-        if calendar.is_working_day(day):
-            total += min(end, day + 1.0) - max(start, float(day))
-        day += 1
-    return total

@@ -87,9 +87,9 @@ class TeamDesk:
         """Tasks waiting for a rep of ``team`` now."""
         return self.teams[team].queue_length
 
-    def busy(self, team: str) -> int:
-        """Reps of ``team`` working now."""
-        return self.teams[team].busy
+    def worked(self, team: str, day: int) -> float:
+        """Rep-days ``team`` spent on tasks during ``day`` (its busy reps, on average)."""
+        return self.teams[team].worked(day)
 
     def submit(self, team: str, ids: np.ndarray, runner: int, steps: np.ndarray,
                arms: np.ndarray, day: int) -> None:

@@ -232,7 +232,8 @@ class Team:
         self._tasks_arrived: Event = self.env.event()
         self._records: list[TaskRecord] = []
         self._batches: dict[float, list[_Task]] = {}
-        self._in_service = 0
+        self._in_service: dict[int, TaskRecord] = {}  # rep -> the task it works now
+        self._worked: list[float] = []  # rep-days of work per day, of tasks no longer in service
         self._started = 0
         self._withdrawn_waiting = 0  # tasks withdrawn before they started
         self._open: dict[int, list[_Task]] = {}  # customer -> tasks not finished or withdrawn
@@ -336,7 +337,32 @@ class Team:
     @property
     def busy(self) -> int:
         """Reps working on a task now (started and not finished)."""
-        return self._in_service
+        return len(self._in_service)
+
+    def worked(self, day: int) -> float:
+        """Rep-days spent on tasks during ``day`` (the time ``[day, day + 1)``), up to now.
+
+        Divided by the headcount, the share of the team's capacity that day that went to tasks;
+        final once the clock has passed ``day + 1``.
+        """
+        done = self._worked[day] if day < len(self._worked) else 0.0
+        now = float(self.env.now)
+        return done + sum(self._working_time(r.started, now, day)
+                          for r in self._in_service.values())
+
+    def _working_time(self, start: float, stop: float, day: int) -> float:
+        """The part of ``[start, stop)`` that falls on ``day``, if ``day`` is a working day."""
+        if not self.calendar.is_working_day(day):
+            return 0.0
+        return max(0.0, min(stop, day + 1.0) - max(start, float(day)))
+
+    def _book_work(self, start: float, stop: float) -> None:
+        """Add the working time of ``[start, stop)`` to the days it falls on."""
+        last = math.ceil(stop)
+        if len(self._worked) < last:
+            self._worked.extend([0.0] * (last - len(self._worked)))
+        for day in range(math.floor(start), last):
+            self._worked[day] += self._working_time(start, stop, day)
 
     # -- processes ---------------------------------------------------------------------------
 
@@ -383,7 +409,7 @@ class Team:
             record = task.record
             record.started = float(self.env.now)
             record.rep = rep
-            self._in_service += 1
+            self._in_service[rep] = record
             self._started += 1
             self._started_now.append(record)
             finish = self.calendar.end_of_work(record.started, record.work)
@@ -398,7 +424,8 @@ class Team:
                 still_open.remove(task)
                 if not still_open:
                     del self._open[record.customer_id]
-            self._in_service -= 1
+            del self._in_service[rep]
+            self._book_work(record.started, float(self.env.now))
             free_at = self.calendar.next_working_instant(float(self.env.now))
             yield _At(self.env, free_at, _RELEASE)
 

@@ -1,7 +1,8 @@
 """Every run's HTML report: one self-contained page of figures and tables from a run's outputs.
 
-``build_run_report`` turns a run's summary, daily table and event log (and, if given, the daily
-table of the same population run with journeys switched off) into a page; ``write_run_report``
+``build_run_report`` turns a run's summary and daily table (and, if given, the daily table of
+the same population run with journeys switched off) into a page, so the page rebuilt from the
+files is the page the run wrote, event log or not; ``write_run_report``
 writes it as ``report.html`` into the run directory; ``journeysim-report RUN_DIR`` rebuilds it
 from a finished run directory's files. Sections, in order: headline numbers, MRR and customers
 over time, journey funnels, fatigue and unsubscribes, conversions, teams, and estimated against
@@ -281,17 +282,11 @@ def fatigue_section(daily: pd.DataFrame) -> Section:
 
 # --- 5. conversions ----------------------------------------------------------------------------
 
-def conversions_section(events: pd.DataFrame | None) -> Section:
+def conversions_section(journeys: dict[str, Any]) -> Section:
     """Journey conversions counted and summed (MRR change) by journey/offer and journey/step."""
-    if events is None:
-        return _section("conversions", note("This run did not write its event log "
-                                            "(output.events=false), so conversions are not "
-                                            "broken down."))
-    converts = events[events["event"] == "convert"]
-    if converts.empty:
+    groupings = {key: _conversions_by(journeys, key) for key in ("offer", "step")}
+    if groupings["offer"].empty:
         return _section("conversions", note("No customer converted on a journey offer."))
-    groupings = {"offer": _conversions_by(converts, "offer"),
-                 "step": _conversions_by(converts, "step")}
     labels = {key: _pair_labels(counts) for key, counts in groupings.items()}
     bars = max(len(counts) for counts in groupings.values())
     left = _label_inches(label for pairs in labels.values() for label in pairs)
@@ -306,9 +301,16 @@ def conversions_section(events: pd.DataFrame | None) -> Section:
                     *(table(_conversion_rows(counts)) for counts in groupings.values()))
 
 
-def _conversions_by(converts: pd.DataFrame, key: str) -> pd.DataFrame:
-    grouped = converts.groupby(["journey", key], observed=True)["mrr_delta"]
-    return grouped.agg(conversions="size", mrr_change="sum").reset_index()
+def _conversions_by(journeys: dict[str, Any], key: str) -> pd.DataFrame:
+    """Conversions and MRR change per journey and offer (or step), the arms added up."""
+    rows = [{"journey": journey, key: name, "conversions": c["conversions"],
+             "mrr_change": c["mrr_change"]}
+            for journey, result in journeys.items() for arm in result["arms"].values()
+            for name, c in arm[f"conversions_by_{key}"].items()]
+    if not rows:
+        return pd.DataFrame(columns=["journey", key, "conversions", "mrr_change"])
+    return (pd.DataFrame(rows).groupby(["journey", key], sort=True, as_index=False)
+            [["conversions", "mrr_change"]].sum())
 
 
 def _pair_labels(counts: pd.DataFrame) -> list[str]:
@@ -339,7 +341,8 @@ def teams_section(teams: dict[str, Any], daily: pd.DataFrame) -> Section:
     """Queue and busy reps per team per day (if any task ran), and each team's results."""
     if not teams:
         return _section("teams", note("No team took part in this run (no journeys)."))
-    panels = {"queue": "hand-offs waiting for a rep", "busy": "reps working on a hand-off"}
+    panels = {"queue": "tasks waiting for a rep (end of day)",
+              "busy": "reps at work (rep-days worked that day)"}
     busy = [name for name in teams
             if any(daily.get(f"{kind}_{name}", pd.Series(dtype=float)).any() for kind in panels)]
     figure = ""
@@ -351,16 +354,18 @@ def teams_section(teams: dict[str, Any], daily: pd.DataFrame) -> Section:
             ax.set(xlabel="day", title=title)
         _shared_legend(fig, axes)
         figure = _embed(fig, "team queues and busy reps per day")
-    rows = [{"team": name, "reps": t["headcount"], "hand-offs": f"{t['tasks_queued']:,}",
+    rows = [{"team": name, "reps": t["headcount"], "tasks": f"{t['tasks_queued']:,}",
              "started": f"{t['tasks_started']:,}", "finished": f"{t['tasks_finished']:,}",
              "waiting at end": f"{t['queue_at_end']:,}",
              "wait median / p90 (days)": _waits(t), "utilisation": _pct(t["utilization"]),
              "conversions": f"{t['conversions']:,}",
              "conversion MRR": _money(t["conversion_mrr"], True)}
             for name, t in teams.items()]
-    reading = ("Per team and day: hand-offs waiting in the queue (left) and reps working on one "
-               "(right). Utilisation is the share of rep working days spent on tasks." if busy else
-               "No hand-off reached a team in this run.")
+    reading = ("Per team and day: tasks (journey hand-offs, support tickets) waiting in the queue "
+               "at the end of the day (left) and the rep-days worked on tasks that day (right: "
+               "the reps busy on average; the headcount when all work all day). Utilisation is "
+               "the share of rep working days spent on tasks." if busy else
+               "No task reached a team in this run.")
     return _section("teams", figure, note(reading), table(pd.DataFrame(rows)))
 
 
@@ -506,7 +511,7 @@ def _true_effects(true: dict[str, Any]) -> pd.DataFrame:
 
 # --- the page ----------------------------------------------------------------------------------
 
-def build_run_report(summary: dict[str, Any], daily: pd.DataFrame, events: pd.DataFrame | None,
+def build_run_report(summary: dict[str, Any], daily: pd.DataFrame,
                      counterfactual_daily: pd.DataFrame | None = None) -> str:
     """The run's report as one self-contained HTML document."""
     sections = [
@@ -514,7 +519,7 @@ def build_run_report(summary: dict[str, Any], daily: pd.DataFrame, events: pd.Da
         trajectory_section(daily, counterfactual_daily),
         funnel_section(summary.get("journeys") or {}),
         fatigue_section(daily),
-        conversions_section(events),
+        conversions_section(summary.get("journeys") or {}),
         teams_section(summary.get("teams") or {}, daily),
         lift_section(summary.get("effects")),
     ]
@@ -524,10 +529,9 @@ def build_run_report(summary: dict[str, Any], daily: pd.DataFrame, events: pd.Da
 
 
 def write_run_report(out_dir: Path, summary: dict[str, Any], daily: pd.DataFrame,
-                     events: pd.DataFrame | None,
                      counterfactual_daily: pd.DataFrame | None = None) -> Path:
     """Write ``out_dir/report.html`` (atomically) and return its path."""
-    html = build_run_report(summary, daily, events, counterfactual_daily)
+    html = build_run_report(summary, daily, counterfactual_daily)
     return write_text(Path(out_dir) / REPORT_NAME, html)
 
 
@@ -535,12 +539,8 @@ class NotARun(ValueError):
     """The directory does not hold a finished run."""
 
 
-def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None,
-                                     pd.DataFrame | None]:
-    """A finished run's summary, daily table, event log and counterfactual daily table.
-
-    The last two are None when the run did not write them.
-    """
+def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None]:
+    """A finished run's summary, daily table and counterfactual daily table (None if none)."""
     if not run_dir.is_dir():
         raise NotARun(f"{run_dir} is not a directory")
     if not (run_dir / "summary.json").is_file():
@@ -553,7 +553,7 @@ def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame 
     try:
         summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
         daily = pd.read_parquet(run_dir / "daily.parquet")
-        return summary, daily, optional("events.parquet"), optional("counterfactual_daily.parquet")
+        return summary, daily, optional("counterfactual_daily.parquet")
     except (OSError, ValueError) as err:
         raise NotARun(f"{run_dir} holds an unreadable run: {err}") from err
 
