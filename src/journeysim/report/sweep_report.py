@@ -26,7 +26,8 @@ from journeysim.report.sweep_table import comparison, runs_table, setting_column
 HEADLINE = ("nrr", "expansion_mrr", "unsubscribes", "conversions", "logo_churn_rate", "sends")
 """The metrics of ``comparison.png`` and of the report's table, when the runs have them."""
 
-MAX_LIFT_PANELS = 9
+MAX_TICKS = 12
+"""A numeric x axis gets a tick at each swept value when there are at most this many."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ def _draw(ax: Axes, axis: SettingsAxis, mean: np.ndarray, half: np.ndarray,
                 fmt="o-" if axis.numeric else "o", **style)
     if axis.numeric:
         ax.set_xlabel(axis.title, fontsize=8)
+        values = np.unique(axis.positions)
+        if len(values) <= MAX_TICKS:
+            ax.set_xticks(values, [_format(v) for v in values])
     else:
         ax.set_xticks(axis.positions, axis.labels, rotation=30, ha="right", fontsize=8)
         ax.set_xlim(axis.positions.min() - 0.5, axis.positions.max() + 0.5)
@@ -113,6 +117,7 @@ def metrics_figure(comp: pd.DataFrame, metrics: list[str], axis: SettingsAxis,
             _draw(ax, axis, *_series(comp, reference), label=overlay, alpha=0.7)
             ax.legend(fontsize=7)
         ax.set_title(_wrapped(metric), fontsize=8)
+        ax.set_ylabel(_unit(metric), fontsize=7)
         ax.tick_params(labelsize=8)
     for ax in panels[len(metrics):]:
         ax.set_visible(False)
@@ -139,13 +144,22 @@ def tradeoff_figure(comp: pd.DataFrame, axis: SettingsAxis) -> Figure:
     return fig
 
 
+def _unit(metric: str) -> str:
+    """The y-axis unit of a metric's panel ("" if the name says it)."""
+    if metric.startswith("lift.") or ".naive_lift_vs_holdout." in metric:
+        money = ".net_mrr_change" in metric
+        return "$ per entrant" if money else "share of entrants (0.01 = 1 point)"
+    return {"nrr": "ratio (1.0 = 100%)", "logo_churn_rate": "share of customers",
+            "expansion_mrr": "$ per month"}.get(metric, "")
+
+
 def _lift_metrics(metrics: list[str]) -> tuple[list[str], str | None]:
-    """The lift panels: the effects' estimates (shown with the true lift) or else naive lifts."""
+    """The lift panels, all of them: the effects' estimates (shown with the true lift) or else
+    the naive lifts."""
     estimates = [m for m in metrics if m.startswith("lift.") and m.endswith(".estimate")]
     if estimates:
-        return estimates[:MAX_LIFT_PANELS], "true"
-    naive = [m for m in metrics if ".naive_lift_vs_holdout." in m]
-    return naive[:MAX_LIFT_PANELS], None
+        return estimates, "true"
+    return [m for m in metrics if ".naive_lift_vs_holdout." in m], None
 
 
 def _settings_table(comp: pd.DataFrame, axis: SettingsAxis, metrics: list[str]) -> str:
@@ -181,14 +195,16 @@ def write_sweep_report(sweep_dir: Path) -> Path | None:
     figures = {
         "comparison.png": (metrics_figure(comp, headline, axis), "Key metrics per setting",
                            "Mean over the runs (seeds) of each setting, with the 95% t-interval "
-                           "of the mean."),
+                           "of the mean (none with a single run). A setting whose runs have no "
+                           "value for a metric has no point there."),
         "tradeoff.png": (tradeoff_figure(comp, axis), "Expansion MRR against unsubscribes",
                          "One point per setting; bars: 95% t-intervals of both means."),
     }
     if lifts:
-        figures["lifts.png"] = (metrics_figure(comp, lifts, axis, overlay), "Lift per arm",
-                                "Estimated lift of each arm against the holdout" +
-                                (", with the true lift." if overlay else " (naive difference)."))
+        text = ("Estimated lift of each arm against the holdout, per outcome"
+                + (", with the true lift." if overlay else " (naive difference).")
+                + " No point where an arm or its holdout had no entrant.")
+        figures["lifts.png"] = (metrics_figure(comp, lifts, axis, overlay), "Lift per arm", text)
     sections = [Section("Settings", [_settings_table(comp, axis, headline)])]
     for name, (fig, title, text) in figures.items():
         _write_png(sweep_dir / name, fig)
