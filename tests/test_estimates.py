@@ -345,6 +345,8 @@ def test_power_arguments_are_validated(kwargs: dict[str, float], message: str) -
 def test_required_population_rejects_effects_it_cannot_size(mde: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         required_population(mde, 0.1, sd=1.0)
+    with pytest.raises(ValueError, match="largest possible lift is 0.5"):
+        required_population(0.9, 0.1, base_rate=0.5)
 
 
 # --- journeysim-power ---------------------------------------------------------------------------

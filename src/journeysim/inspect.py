@@ -51,7 +51,9 @@ def customer_view(model: Any, customer_id: int) -> CustomerView:
 
 def main(argv: list[str] | None = None) -> None:
     """``journeysim-inspect RUN_DIR CUSTOMER_ID``: print one customer of a finished run."""
-    parser = argparse.ArgumentParser(prog="journeysim-inspect", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="journeysim-inspect",
+        description="Print one customer of a finished run: its profile, final state and history.")
     parser.add_argument("run_dir", type=Path, help="a run directory under results/")
     parser.add_argument("customer_id", type=int)
     args = parser.parse_args(argv)

@@ -79,6 +79,9 @@ def required_population(
     sigma = _sigma(base_rate, sd)
     if not 0 < mde < math.inf:
         raise ValueError(f"the effect to detect must be positive and finite, got {mde}")
+    if base_rate is not None and mde > 1 - base_rate:
+        raise ValueError(f"a lift of {mde:g} on a base rate of {base_rate:g} would take the rate "
+                         f"above 1: the largest possible lift is {1 - base_rate:g}")
     _check_share(holdout_share)
     # 1/n1 + 1/n0 = 1/(N h (1-h)) before rounding the groups: a first guess, then bisection
     share = holdout_share * (1 - holdout_share)

@@ -560,7 +560,9 @@ def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame 
 
 def main(argv: list[str] | None = None) -> None:
     """``journeysim-report RUN_DIR``: rebuild RUN_DIR/report.html from a finished run's files."""
-    parser = argparse.ArgumentParser(prog="journeysim-report", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="journeysim-report",
+        description="Rebuild RUN_DIR/report.html from a finished run's files.")
     parser.add_argument("run_dir", type=Path, help="a finished run directory under results/")
     args = parser.parse_args(argv)
     try:
