@@ -109,7 +109,8 @@ def _teams(teams: dict[str, Any]) -> list[str]:
         else:
             tasks = "hand-offs"
             result = f"{t['conversions']:,} conversions {_money(t['conversion_mrr'])} MRR"
-        lines.append(f"  Team {name} ({t['headcount']} reps): {t['tasks_queued']:,} {tasks}, "
+        reps = f"{t['headcount']} rep{'s' if t['headcount'] != 1 else ''}"
+        lines.append(f"  Team {name} ({reps}): {t['tasks_queued']:,} {tasks}, "
                      f"wait median / p90 {wait}, utilisation {_pct(t['utilization'])}, "
                      f"{result}, {t['queue_at_end']:,} still waiting")
         if _overloaded(t):
