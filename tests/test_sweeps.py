@@ -27,7 +27,7 @@ from journeysim.config.experiments import (
 )
 from journeysim.config.load import ConfigError, load
 from journeysim.journeys.scenario import compile_scenario
-from journeysim.report.sweep_table import comparison, flatten
+from journeysim.report.sweep_table import comparison, flatten, runs_table
 
 SMALL = ("population.size=1500", "horizon_days=45", "journey=[seat_expansion]",
          "output.events=false", "output.customers=false")
@@ -97,6 +97,23 @@ def test_the_comparison_summarises_each_setting_over_its_seeds(reference: Path) 
         assert row["sd"] == pytest.approx(values.std(ddof=1))
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((values.mean() - half,
                                                                  values.mean() + half))
+
+
+def test_a_setting_is_the_resolved_config_not_the_override_text(tmp_path: Path) -> None:
+    """A job that spelled out a default (extending a sweep, say) is in the same setting."""
+    jobs = {"0": (["seed=0"], "seed: 0\nhorizon_days: 10\n"),
+            "1": (["seed=1", "horizon_days=10"], "seed: 1\nhorizon_days: 10\n"),
+            "2": (["seed=2", "horizon_days=20"], "seed: 2\nhorizon_days: 20\n")}
+    for name, (overrides, config) in jobs.items():
+        (tmp_path / name / ".hydra").mkdir(parents=True)
+        (tmp_path / name / ".hydra" / "overrides.yaml").write_text(
+            "".join(f"- {o}\n" for o in overrides))
+        (tmp_path / name / "config.yaml").write_text(config)
+        (tmp_path / name / "summary.json").write_text(json.dumps({"nrr": 1.0 + int(name)}))
+    runs = runs_table(tmp_path)
+    assert runs["horizon_days"].tolist() == [10, 10, 20]
+    comp = comparison(runs)
+    assert comp[["horizon_days", "n"]].values.tolist() == [[10, 2], [20, 1]]
 
 
 def test_the_sweep_report_command_rebuilds_the_outputs(reference: Path, tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """A sweep's complete runs as one table, and its settings compared across seeds.
 
-The runs table has one row per job directory holding a ``summary.json``, in job order: the job's
-overrides (from ``.hydra/overrides.yaml``, typed), ``job`` (the directory's name), then every
+The runs table has one row per job directory holding a ``summary.json``, in job order: the
+overrides of the sweep's jobs (their keys from ``.hydra/overrides.yaml``, each job's value of a
+config key read from its ``config.yaml``, so that a job that left a key at its default, or
+spelled a value differently, has the same setting), ``job`` (the directory's name), then every
 scalar of the summary under its dotted path. The comparison has, per setting (the overrides
 except ``seed``) and key metric, the number of runs, their mean and standard deviation and the
 95% Student-t interval of the mean. Both are described in docs/sweeps.md.
@@ -19,6 +21,8 @@ import pandas as pd
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from scipy import stats
+
+from journeysim.config.preflight import GROUPS
 
 JOB = "job"
 """Column of the job directory's name; the overrides are the columns before it."""
@@ -76,10 +80,34 @@ def flatten(summary: dict[str, Any]) -> dict[str, Scalar]:
     return out
 
 
+def _resolved(job_dir: Path, keys: list[str]) -> dict[str, Scalar]:
+    """The values of the dotted config ``keys`` in the job's ``config.yaml`` (found ones only)."""
+    path = job_dir / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    out: dict[str, Scalar] = {}
+    for key in keys:
+        node: Any = config
+        for part in key.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            if node is None or isinstance(node, bool | int | float | str):
+                out[key] = node
+    return out
+
+
 def runs_table(sweep_dir: Path) -> pd.DataFrame:
     """One row per complete run of ``sweep_dir``: overrides, ``job``, flattened summary."""
     jobs = complete_jobs(sweep_dir)
-    overrides = pd.DataFrame([job_overrides(job) for job in jobs], index=range(len(jobs)))
+    texts = [job_overrides(job) for job in jobs]
+    keys = list(dict.fromkeys(key for text in texts for key in text))
+    config_keys = [k for k in keys if k not in GROUPS and not k.startswith(("hydra.", "hydra/"))]
+    rows = [{**text, **_resolved(job, config_keys)} for job, text in zip(jobs, texts, strict=True)]
+    overrides = pd.DataFrame(rows, index=range(len(jobs)), columns=keys)
     results = pd.DataFrame(
         [flatten(json.loads((job / "summary.json").read_text(encoding="utf-8"))) for job in jobs],
         index=range(len(jobs)))
