@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from journeysim.config.compose import compose_config
 from journeysim.config.journey_schema import JourneyConfig
 from journeysim.config.load import build
+from journeysim.metrics.summary import summarize
 from journeysim.runner import simulate
 
 CALL_EVERYONE = build(JourneyConfig, {
@@ -100,4 +102,11 @@ def test_daily_team_columns_match_the_task_events() -> None:
         assert np.allclose(daily.loc[waits.index, f"wait_{team}"], waits)
         idle = daily.index.difference(waits.index)
         assert daily.loc[idle, f"wait_{team}"].isna().all()
-        assert (daily[f"busy_{team}"] <= getattr(cfg.team, team).headcount).all()
+        assert (daily[f"busy_{team}"] <= getattr(cfg.team, team).headcount + 1e-9).all()
+    teams = summarize(model)["teams"]
+    for name, t in teams.items():
+        assert t["tasks_queued"] == (t["tasks_finished"] + t["tasks_withdrawn"]
+                                     + t["in_service_at_end"] + t["queue_at_end"]), name
+        busy = daily[f"busy_{name}"].iloc[1:].sum()  # row 0 is day 0, before the first day
+        working = sum(model.desk.teams[name].calendar.is_working_day(d) for d in range(1, 91))
+        assert t["utilization"] == pytest.approx(busy / (t["headcount"] * working)), name

@@ -1,9 +1,10 @@
 """Per-team results, from the event log and the teams' task records.
 
-For each team: tasks queued, started and finished; the median and 90th percentile of the days a
-task waited for a rep; utilisation, the share of rep working days spent on tasks; the
-conversions its contacts won with their MRR change; and for support, the tickets resolved
-badly.
+For each team: tasks queued, started, finished by a rep, withdrawn (the customer churned, waiting
+or in service), in service and waiting at the end (queued = finished + withdrawn + in service +
+waiting); the median and 90th percentile of the days a task waited for a rep; utilisation, the
+share of rep working days spent on tasks; the conversions its contacts won with their MRR
+change; and for support, the tickets resolved badly.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def summarize_teams(events: pd.DataFrame, desk: Any, horizon_days: int) -> dict[
         mine = events[events["team"] == name]
         waits = mine[mine["event"] == "task_started"]["wait_days"].to_numpy(float)
         won = mine[mine["event"] == "convert"]
-        finished = mine[mine["event"] == "task_finished"]
+        closed = mine[mine["event"] == "task_finished"]
+        finished = closed[closed["detail"] != "churned"]
         spec, days = team.spec, range(1, horizon_days + 1)
         working = sum(team.calendar.is_working_day(d) for d in days)
         busy = sum(team.worked(d) for d in days)
@@ -30,6 +32,8 @@ def summarize_teams(events: pd.DataFrame, desk: Any, horizon_days: int) -> dict[
             "tasks_queued": int((mine["event"] == "task_queued").sum()),
             "tasks_started": int(len(waits)),
             "tasks_finished": int(len(finished)),
+            "tasks_withdrawn": int(len(closed) - len(finished)),
+            "in_service_at_end": team.busy,
             "queue_at_end": team.queue_length,
             "median_wait_days": float(np.median(waits)) if len(waits) else None,
             "p90_wait_days": float(np.quantile(waits, 0.9)) if len(waits) else None,

@@ -356,6 +356,7 @@ def teams_section(teams: dict[str, Any], daily: pd.DataFrame) -> Section:
         figure = _embed(fig, "team queues and busy reps per day")
     rows = [{"team": name, "reps": t["headcount"], "tasks": f"{t['tasks_queued']:,}",
              "started": f"{t['tasks_started']:,}", "finished": f"{t['tasks_finished']:,}",
+             "withdrawn (churned)": f"{t['tasks_withdrawn']:,}",
              "waiting at end": f"{t['queue_at_end']:,}",
              "wait median / p90 (days)": _waits(t), "utilisation": _pct(t["utilization"]),
              "conversions": f"{t['conversions']:,}",
