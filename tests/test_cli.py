@@ -86,12 +86,68 @@ def _config_error(*args: str, cwd: Path = ROOT) -> str:
     ("population=nope", ["no population config named 'nope'", "saas_collab"]),
     ("progress=sometimes", ["progress", "auto, on, off"]),
     ("population.adoption.scope=world", ["population.adoption.scope", "segment, base"]),
+    ("policy.name=${oops}", ["command-line override 'policy.name=${oops}'", "oops"]),
+    ("policy.caps.2.max_sends=1", ["no list item policy.caps[2]", "numbered from 0"]),
+    ("+policy.caps.0.max_sends=3", ["adds a key", "drop the '+'"]),
+    ("seed=1,2", ["several values", "add -m"]),
+    ("journey=[seat_expansion,seat_expansion]", ["listed twice"]),
+    ("policy.exempt_channels=[in_app,email]", ["policy.caps.0.channel", "never applies"]),
+    ("policy.quiet_days.email=[Sat]", ["'Sat' is not a weekday", "did you mean 'sat'"]),
+    ("journey.seat_expansion.arms.variants.offer_now.steps.pausee.days=1",
+     ["did you mean 'pause'", "the variant adds it"]),
+    ("journey.seat_expansion.entry.when='tenure_days >= 30 and'", ["ends with 'and'"]),
+    ("hydra.run.dir=README.md/run", ["README.md is a file"]),
 ])
 def test_config_mistakes_stop_with_one_clear_message(override: str, expected: list[str]) -> None:
     message = _config_error(override)
     for text in expected:
         assert text in message, (text, message)
     assert "fix:" in message
+
+
+def test_the_last_of_two_overrides_of_a_key_is_named() -> None:
+    message = _config_error("population.size=200", "population.size=-200")
+    assert "command-line override 'population.size=-200'" in message
+
+
+def test_the_sweep_flag_may_come_after_the_overrides(tmp_path: Path) -> None:
+    done = run_cli("population.size=100", "horizon_days=2", "-m", "seed=1,2",
+                   f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sweep" / "1" / "summary.json").is_file()
+
+
+@pytest.mark.parametrize(("name", "text", "select", "expected"), [
+    ("policy/mine.yaml", "name: x\ncaps:\n  - {channel: email, channel: sms}\n", "policy=mine",
+     ["line 3", "'channel' is written twice"]),
+    ("policy/mine.yaml", "", "policy=mine", ["the file is empty"]),
+    ("policy/default.yaml", "name: x\n", "policy=default",
+     ["the name of the project's conf/policy/default.yaml", "my_default.yaml"]),
+    ("policy/mine.yaml", "name: !!python/object/apply:os.system [echo hi]\n", "policy=mine",
+     ["remove the '!!' tag"]),
+])
+def test_user_file_mistakes_name_the_file(tmp_path: Path, name: str, text: str, select: str,
+                                          expected: list[str]) -> None:
+    conf = tmp_path / "myconf"
+    (conf / name).parent.mkdir(parents=True)
+    (conf / name).write_text(text)
+    message = _config_error("--config-dir", str(conf), select)
+    for part in [f"myconf/{name}", *expected]:
+        assert part in message, (part, message)
+
+
+def test_a_mistake_in_a_file_stops_a_sweep_and_leaves_no_folder(tmp_path: Path) -> None:
+    """Found by the first job (a file's mistake), the sweep folder Hydra made is removed."""
+    base = (ROOT / "conf" / "journey" / "seat_expansion.yaml").read_text()
+    conf = tmp_path / "myconf"
+    (conf / "journey").mkdir(parents=True)
+    (conf / "journey" / "mine.yaml").write_text(
+        base.replace("seat_expansion:", "mine:", 1).replace("next: pause", "next: paus"))
+    sweep_dir = tmp_path / "sweep"
+    message = _config_error("-m", "--config-dir", str(conf), "journey=[mine]", "seed=1,2",
+                            "population.size=100", f"hydra.sweep.dir={sweep_dir}")
+    assert "myconf/journey/mine.yaml" in message and "did you mean 'pause'" in message
+    assert not sweep_dir.exists()
 
 
 def test_a_config_mistake_leaves_no_run_directory(tmp_path: Path) -> None:
@@ -124,7 +180,7 @@ def test_a_bad_swept_value_stops_the_sweep_before_its_first_job(
 
 def test_an_unquoted_space_is_a_config_error_not_a_hydra_parse_error() -> None:
     message = _config_error("journey.seat_expansion.entry.when=tenure_days >= 3")
-    assert "journey.seat_expansion.entry.when" in message and "quote the value" in message
+    assert "journey.seat_expansion.entry.when" in message and "quote a value" in message
 
 
 def _user_config_dir(tmp_path: Path, name: str, text: str) -> Path:

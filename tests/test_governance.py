@@ -46,6 +46,7 @@ def _run(seed: int, rules: list[CapRule], exempt: list[str], on_capped: str,
     cfg.journey["pressure"] = PRESSURE
     cfg.journey["seat_expansion"].arms.holdout = holdout
     policy = cfg.policy
+    rules = [r for r in rules if r.channel not in exempt]  # a cap on an exempt channel is refused
     policy.caps, policy.exempt_channels, policy.on_capped = rules, exempt, on_capped
     policy.global_control = control
     for channel in CHANNELS:

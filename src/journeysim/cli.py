@@ -27,6 +27,7 @@ from journeysim.config.load import ConfigError, load
 from journeysim.config.preflight import (
     GROUPS,
     YamlError,
+    check_shadowed_files,
     check_yaml_files,
     rewrite_overrides,
 )
@@ -68,13 +69,24 @@ def _config_dirs(argv: list[str]) -> list[Path]:
 
 
 def source_of(key: str) -> str:
-    """Where ``key`` of the composed config was set: an override or a config file."""
+    """Where ``key`` of the composed config was set: an override or a config file.
+
+    The override that sets the key (the last one, if given twice) or a section holding it;
+    else the overrides inside it; else the file, with the overrides of the same journey or
+    section that may have caused the problem.
+    """
     hc = HydraConfig.get()
-    for override in hc.overrides.task:
-        name = override.split("=", 1)[0].lstrip("+~")
-        related = key == name or key.startswith(name + ".") or name.startswith(key + ".")
-        if name not in GROUPS and related:
-            return f"command-line override '{override.lstrip('+')}'"
+    overrides = [o for o in OmegaConf.to_container(hc.overrides.task, resolve=False)
+                 if o.split("=", 1)[0].lstrip("+~") not in GROUPS]
+    names = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+    shown = [f"'{o.lstrip('+')}'" for o in overrides]
+    setting = [s for n, s in zip(names, shown, strict=True)
+               if key == n or key.startswith(n + ".")]
+    if setting:
+        return f"command-line override {setting[-1]}"
+    inside = [s for n, s in zip(names, shown, strict=True) if n.startswith(key + ".")]
+    if inside:
+        return f"command-line override{'s' if len(inside) > 1 else ''} {', '.join(inside)}"
     parts = key.split(".")
     group = parts[0]
     if group == "journey" and len(parts) > 1:  # a list group: each file holds one journey
@@ -82,17 +94,33 @@ def source_of(key: str) -> str:
     else:
         choice = hc.runtime.choices.get(group) if group in GROUPS else None
     name = f"{group}/{choice}.yaml" if choice else f"{hc.job.config_name}.yaml"
+    where = name
     for source in hc.runtime.config_sources:
         if source.schema == "file" and (Path(source.path) / name).is_file():
-            return _relative(Path(source.path) / name)
-    return name
+            where = _relative(Path(source.path) / name)
+            break
+    scope = ".".join(parts[:2]) if group == "journey" else group
+    nearby = [s for n, s in zip(names, shown, strict=True) if n.startswith(scope + ".")]
+    if nearby:
+        return f"{where}, with command-line override{'s' if len(nearby) > 1 else ''} " \
+               f"{', '.join(nearby)}"
+    return where
 
 
 def _discard_empty_run_dir() -> None:
-    """Remove the run directory Hydra made for a run that a config error stopped."""
+    """Remove the run directory Hydra made for a run that a config error stopped, and the
+    sweep's directory if it holds nothing else (but Hydra's ``multirun.yaml``)."""
     out = Path(HydraConfig.get().runtime.output_dir)
     if out.is_dir() and {p.name for p in out.iterdir()} <= {".hydra"}:
         shutil.rmtree(out)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        sweep = out.parent
+        if sweep.is_dir() and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
+            shutil.rmtree(sweep)
+        out = sweep
+    day = out.parent  # the default results/runs/<date>/ (or multirun/), if now empty
+    if day.parent.name in ("runs", "multirun") and day.is_dir() and not any(day.iterdir()):
+        day.rmdir()
 
 
 def _validated(cfg: DictConfig) -> SimConfig:
@@ -186,32 +214,50 @@ def _job_overrides(argv: list[str]) -> tuple[list[str], str | None]:
     return jobs, experiment
 
 
-def _check_sweep(argv: list[str], dirs: list[Path]) -> None:
-    """In a sweep, stop on a bad swept value, or a resume that does not match its folder,
-    before any job runs (config.sweep_check)."""
+def _check_jobs(argv: list[str], dirs: list[Path]) -> None:
+    """Stop on a bad override before Hydra starts: in a sweep, on any bad swept value too, and
+    on a resume that does not match its folder (config.sweep_check)."""
     jobs, experiment = _job_overrides(argv)
-    if experiment is None and not {"-m", "--multirun"} & set(argv):
-        return
+    sweep = experiment is not None or bool({"-m", "--multirun"} & set(argv))
+    sweep_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("hydra.sweep.dir=")), None)
     try:
-        check_sweep(jobs, dirs, experiment)
-        sweep_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("hydra.sweep.dir=")),
-                         None)
-        if sweep_dir is not None:
+        check_sweep(jobs, dirs, experiment, sweep)
+        if sweep and sweep_dir is not None:
             check_resume(jobs, dirs, experiment, Path(sweep_dir))
     except SweepValueError as err:
-        fail(err.origin, err.error.key, f"{err.error.problem} (in the sweep's job with "
-                                        f"{err.setting})", err.error.fix)
+        job = f" (in the sweep's job with {err.setting})" if err.setting else ""
+        fail(err.origin, err.error.key, err.error.problem + job, err.error.fix)
     except ConfigError as err:
         fail(f"command-line override 'hydra.sweep.dir={sweep_dir}'", err.key, err.problem,
              err.fix)
+
+
+def _flags_first(argv: list[str]) -> list[str]:
+    """``argv`` with ``-m``/``--multirun`` first: Hydra reads flags only before the overrides."""
+    flags = [a for a in argv if a in ("-m", "--multirun")]
+    return [*flags, *(a for a in argv if a not in ("-m", "--multirun"))]
+
+
+def _check_output_dirs(argv: list[str]) -> None:
+    """Raise ConfigError if ``hydra.run.dir`` or ``hydra.sweep.dir`` lies under a file."""
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key in ("hydra.run.dir", "hydra.sweep.dir") and value:
+            for parent in [Path(value), *Path(value).parents]:
+                if parent.exists() and not parent.is_dir():
+                    raise ConfigError(key, f"{parent} is a file, so {value} cannot be a "
+                                           "directory", f"choose another {key}")
 
 
 def main() -> None:
     """Console entry point: preflight checks, then Hydra runs (or sweeps) ``_run``."""
     argv = sys.argv[1:]
     dirs = _config_dirs(argv)
+    argv = _flags_first(argv)
     try:
         check_yaml_files([*dirs, EXPERIMENTS_DIR])
+        check_shadowed_files(CONF_DIR, dirs[1:])
+        _check_output_dirs(argv)
         argv = [_experiment_override(arg, dirs) for arg in argv]
         argv = rewrite_overrides(argv, dirs)
         parse_overrides([a for a in _job_overrides(argv)[0]])
@@ -222,6 +268,6 @@ def main() -> None:
                         err.key)
         fail(f"command-line override '{override.lstrip('+')}'", err.key, err.problem, err.fix)
     register_experiments()
-    _check_sweep(argv, dirs)
+    _check_jobs(argv, dirs)
     sys.argv = [sys.argv[0], *argv]
     _run()

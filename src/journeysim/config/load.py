@@ -40,7 +40,8 @@ def _join(path: str, key: str) -> str:
 def _number(value: Any, key: str, integer: bool) -> float | int:
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(key, f"must be {kind}, got {value!r}", f"write {key}=<{kind[2:]}>")
+        raise ConfigError(key, f"must be {kind}, got {value!r}",
+                          f"write {key}=<{kind.split()[-1]}>")
     if not math.isfinite(value):
         raise ConfigError(key, f"must be finite, got {value!r}", "use a finite number")
     if integer:

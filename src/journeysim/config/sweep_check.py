@@ -21,6 +21,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException, OverrideParseException
 from omegaconf import OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
 
 from journeysim.config.load import ConfigError, load
 from journeysim.config.preflight import GROUPS
@@ -28,9 +29,9 @@ from journeysim.journeys.scenario import compile_scenario
 
 
 class SweepValueError(ValueError):
-    """A swept value that fails the config checks: the sweep override and the problem."""
+    """An override (``origin``) whose value, or swept value ``setting``, fails the checks."""
 
-    def __init__(self, origin: str, setting: str, error: ConfigError) -> None:
+    def __init__(self, origin: str, setting: str | None, error: ConfigError) -> None:
         self.origin, self.setting, self.error = origin, setting, error
         super().__init__(f"{origin}: {setting}: {error}")
 
@@ -44,10 +45,10 @@ def parse(overrides: list[str]) -> list[Override]:
             parsed.extend(parser.parse_overrides([text]))
         except OverrideParseException:
             key = text.split("=", 1)[0].lstrip("+~")
-            raise ConfigError(key, "Hydra cannot read the value (an unquoted space, quote "
-                                   "or bracket?)",
-                              "quote the value inside the argument, e.g. "
-                              f"\"{key}='a value'\"") from None
+            raise ConfigError(key, "Hydra cannot read the value (an unquoted space, quote or "
+                                   "bracket, or a sweep written wrong?)",
+                              "quote a value holding spaces inside the argument, e.g. "
+                              f"\"{key}='a value'\"; a sweep is a,b,c or range(0,5)") from None
     return parsed
 
 
@@ -81,7 +82,12 @@ def _without_hydra(cfg: Any) -> Any:
 
 def _check(cfg: Any, compile_journeys: bool = True) -> None:
     """Load ``cfg`` and, if asked, compile its journeys (group keys: the rest only load)."""
-    sim = load(OmegaConf.to_container(cfg, resolve=True))
+    try:
+        data = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as err:
+        raise ConfigError(getattr(err, "full_key", None) or "", str(err).splitlines()[0],
+                          "fix the ${...} interpolation or quote the value") from None
+    sim = load(data)
     if compile_journeys:
         compile_scenario(sim)
 
@@ -122,13 +128,32 @@ def check_resume(overrides: list[str], config_dirs: list[Path], experiment: str 
                 "sweep (seeds or values may be added at the end of its lists)")
 
 
-def check_sweep(overrides: list[str], config_dirs: list[Path], experiment: str | None) -> None:
-    """Raise SweepValueError for the first swept value whose job would stop with a config error.
+def _composition_error(err: HydraException, key: str) -> ConfigError:
+    """Hydra's refusal to apply the override of ``key``, as a ConfigError with a fix."""
+    text, cause = str(err), err.__cause__
+    if text.startswith("Ambiguous value"):
+        return ConfigError(key, "several values for one key outside a sweep",
+                           "add -m to run one job per value, or write a list as key=[a,b]")
+    if text.startswith("Could not append"):
+        return ConfigError(key, "'+key=value' adds a key, and this one exists already",
+                           "drop the '+'")
+    if cause is not None and "index out of range" in str(cause):
+        where = getattr(cause, "full_key", key)
+        return ConfigError(key, f"there is no list item {where}",
+                           "list items are numbered from 0; to add an item, write the whole list "
+                           "(e.g. policy.caps='[{channel: email, max_sends: 2, days: 7}]')")
+    return ConfigError(key, text.splitlines()[0], "check the key and the value")
+
+
+def check_sweep(overrides: list[str], config_dirs: list[Path], experiment: str | None,
+                sweep: bool = True) -> None:
+    """Raise SweepValueError for the first override, or swept value, that stops its job.
 
     ``overrides`` are the job overrides as Hydra gets them (``hydra.*`` and flags left out),
     ``experiment`` the ``+experiment=<name>`` selection whose ``hydra.sweeper.params`` sweep too.
-    A mistake that is not in a swept value, or that Hydra's composition reports itself, is left
-    to the first job, which names its source.
+    The first job's config is composed and checked (a mistake there that no override explains,
+    i.e. one in a file, is left to the job, which names the file); with ``sweep``, then each
+    swept value. Without, the overrides are one job's (a list of values is refused).
     """
     selection = [f"+experiment={experiment}"] if experiment else []
     by_key: dict[str, tuple[str, Override]] = {}
@@ -137,11 +162,27 @@ def check_sweep(overrides: list[str], config_dirs: list[Path], experiment: str |
     for override in parse(overrides):
         text = override.input_line.removeprefix("++")
         by_key[_key(override)] = (f"command-line override '{text}'", override)
-    first = {key: _choices(o)[0] for key, (_, o) in by_key.items()}
+    first = {key: _choices(o)[0] if sweep else o.input_line for key, (_, o) in by_key.items()}
     try:
         base = _without_hydra(_composed([*selection, *first.values()], config_dirs))
+    except HydraException as err:
+        blamed = [k for k, (_, o) in by_key.items() if o.input_line in str(err)]
+        if not blamed:
+            return  # Hydra's own message names what it could not find
+        raise SweepValueError(by_key[blamed[-1]][0], None,
+                              _composition_error(err, blamed[-1])) from None
+    try:
         _check(base)
-    except (ConfigError, HydraException):
+    except ConfigError as err:
+        culprit = [k for k in by_key  # a group choice's mistakes are in its file
+                   if err.key == k or (k not in GROUPS and err.key.startswith(k + "."))]
+        if culprit:
+            origin, override = by_key[culprit[-1]]
+            swept = override.is_sweep_override()
+            raise SweepValueError(origin, first[culprit[-1]].lstrip("+~") if swept else None,
+                                  err) from None
+        return
+    if not sweep:
         return
     for key, (origin, override) in by_key.items():
         if not override.is_sweep_override():

@@ -235,13 +235,15 @@ def _parse(text: str) -> tuple[ast.Expression, str]:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        column = (error.offset or 1) + lead
-        raise ConditionError(
-            f"cannot read condition {text!r}: {error.msg} at column {column}",
-            _syntax_hint(text),
-        ) from None
+        last = source.split()[-1] if source.split() else ""
+        if last in ("and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*",
+                    "/"):
+            where = f"it ends with '{last}': something is missing after it"
+        else:
+            where = f"{error.msg} at column {(error.offset or 1) + lead}"
+        raise ConditionError(f"cannot read it: {where}", _syntax_hint(text)) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        raise ConditionError(f"cannot read condition {text!r}: {error}",
+        raise ConditionError(f"cannot read it: {error}",
                              f"write a plain expression, e.g. {_EXAMPLE}") from None
     depth = _depth(tree)
     if depth > _MAX_DEPTH:

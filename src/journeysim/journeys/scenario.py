@@ -31,11 +31,21 @@ def _check_policy(cfg: SimConfig) -> None:
         if channel not in CHANNELS:
             raise ConfigError(f"policy.exempt_channels.{i}", f"there is no channel '{channel}'",
                               suggest(channel, CHANNELS).replace("valid keys here", "channels"))
+    for i, rule in enumerate(policy.caps):
+        if rule.channel in policy.exempt_channels:
+            raise ConfigError(f"policy.caps.{i}.channel",
+                              f"the cap on {rule.channel} never applies: {rule.channel} is in "
+                              "exempt_channels", f"remove {rule.channel} from exempt_channels, "
+                              "or remove the cap rule")
     for channel in CHANNELS:
         for i, day in enumerate(getattr(policy.quiet_days, channel)):
-            if day not in WEEKDAYS:
-                raise ConfigError(f"policy.quiet_days.{channel}.{i}", f"'{day}' is not a weekday",
-                                  f"use {', '.join(WEEKDAYS)}")
+            _check_weekday(day, f"policy.quiet_days.{channel}.{i}")
+
+
+def _check_weekday(day: str, key: str) -> None:
+    if day not in WEEKDAYS:
+        hint = suggest(day.lower(), WEEKDAYS).replace("valid keys here", "weekdays")
+        raise ConfigError(key, f"'{day}' is not a weekday", hint)
 
 
 def _check_teams(cfg: SimConfig, offers: dict[str, catalog.Offer]) -> None:
@@ -45,9 +55,7 @@ def _check_teams(cfg: SimConfig, offers: dict[str, catalog.Offer]) -> None:
             raise ConfigError(f"{key}.working_days", "the team never works",
                               "list its working days, e.g. [mon, tue, wed, thu, fri]")
         for i, day in enumerate(team.working_days):
-            if day not in WEEKDAYS:
-                raise ConfigError(f"{key}.working_days.{i}", f"'{day}' is not a weekday",
-                                  f"use {', '.join(WEEKDAYS)}")
+            _check_weekday(day, f"{key}.working_days.{i}")
         problem = check(team.service_days)
         if problem or team.service_days.dist not in SERVICE_FAMILIES:
             raise ConfigError(f"{key}.service_days", problem or

@@ -9,6 +9,7 @@ unknown offer, a condition that does not compile.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -124,6 +125,17 @@ def _check_step(step: StepConfig, key: str, names: list[str], offers: Mapping[st
                           suggest(step.offer, offers).replace("valid keys here", "offers"))
 
 
+def _added_step_hint(err: ConfigError, added: list[str], base_steps: list[str]) -> ConfigError:
+    """``err`` with a hint when it is about a step a variant adds that looks like a typo."""
+    for name in added:
+        close = difflib.get_close_matches(name, base_steps, n=1)
+        if close and f".steps.{name}" in err.key:
+            return ConfigError(err.key, err.problem,
+                               f"'{name}' is not a step of the journey, so the variant adds it: "
+                               f"did you mean '{close[0]}'? ({err.fix})")
+    return err
+
+
 def _edges(step: StepConfig) -> list[str]:
     out = [t for t in (step.next, step.on_timeout, step.otherwise) if t is not None]
     return out + [b.next for b in step.branches or []]
@@ -234,12 +246,17 @@ def compile_journey(name: str, cfg: JourneyConfig, offers: Mapping[str, object],
         for step_name, override in variant.steps.items():
             steps[step_name] = _merge(steps[step_name], override) if step_name in steps \
                 else override
-        for step_name, step in steps.items():
-            prefix = f"{key}.arms.variants.{variant_name}" if step_name in variant.steps else key
-            _check_step(step, f"{prefix}.steps.{step_name}", list(steps), offers)
-        # a variant may bypass base steps, but the steps it writes must be reachable
-        _check_graph(steps, start, f"{key}.arms.variants.{variant_name}" if variant.steps
-                     else key, list(variant.steps) if variant.steps else list(steps))
+        added = [n for n in variant.steps if n not in cfg.steps]
+        try:
+            for step_name, step in steps.items():
+                prefix = (f"{key}.arms.variants.{variant_name}" if step_name in variant.steps
+                          else key)
+                _check_step(step, f"{prefix}.steps.{step_name}", list(steps), offers)
+            # a variant may bypass base steps, but the steps it writes must be reachable
+            _check_graph(steps, start, f"{key}.arms.variants.{variant_name}" if variant.steps
+                         else key, list(variant.steps) if variant.steps else list(steps))
+        except ConfigError as err:
+            raise _added_step_hint(err, added, list(cfg.steps)) from None
         variant_steps.append(steps)
         channels |= {CHANNELS.index(s.channel) for s in steps.values() if s.channel}
     tables = _tables(variant_steps, start, list(offers), attributes, key)
