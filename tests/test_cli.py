@@ -110,6 +110,11 @@ def test_the_last_of_two_overrides_of_a_key_is_named() -> None:
     assert "command-line override 'population.size=-200'" in message
 
 
+def test_two_exclusive_hydra_flags_are_a_config_error() -> None:
+    message = _config_error("-m", "--cfg", "job", "seed=1,2")
+    assert "--cfg and --multirun cannot be given together" in message
+
+
 def test_the_sweep_flag_may_come_after_the_overrides(tmp_path: Path) -> None:
     done = run_cli("population.size=100", "horizon_days=2", "-m", "seed=1,2",
                    f"hydra.sweep.dir={tmp_path / 'sweep'}")

@@ -238,6 +238,21 @@ def _flags_first(argv: list[str]) -> list[str]:
     return [*flags, *(a for a in argv if a not in ("-m", "--multirun"))]
 
 
+MODE_FLAGS = {"-m": "--multirun", "--multirun": "--multirun", "-c": "--cfg", "--cfg": "--cfg",
+              "-i": "--info", "--info": "--info", "-r": "--run", "--run": "--run",
+              "-sc": "--shell-completion", "--shell-completion": "--shell-completion"}
+"""Hydra's flags of which a command may give only one, by the name they go by."""
+
+
+def _check_mode_flags(argv: list[str]) -> None:
+    """Raise ConfigError if ``argv`` gives two of Hydra's exclusive mode flags."""
+    modes = sorted({MODE_FLAGS[a] for a in argv if a in MODE_FLAGS})
+    if len(modes) > 1:
+        raise ConfigError(modes[0], f"{' and '.join(modes)} cannot be given together",
+                          "give one of --multirun, --cfg, --info, --run (e.g. print one job's "
+                          "config with --cfg job, without -m)")
+
+
 def _check_output_dirs(argv: list[str]) -> None:
     """Raise ConfigError if ``hydra.run.dir`` or ``hydra.sweep.dir`` lies under a file."""
     for arg in argv:
@@ -257,6 +272,7 @@ def main() -> None:
     try:
         check_yaml_files([*dirs, EXPERIMENTS_DIR])
         check_shadowed_files(CONF_DIR, dirs[1:])
+        _check_mode_flags(argv)
         _check_output_dirs(argv)
         argv = [_experiment_override(arg, dirs) for arg in argv]
         argv = rewrite_overrides(argv, dirs)
