@@ -32,7 +32,7 @@ from journeysim.config.preflight import (
     rewrite_overrides,
 )
 from journeysim.config.schema import SimConfig
-from journeysim.config.sweep_check import SweepValueError, check_resume, check_sweep
+from journeysim.config.sweep_check import SweepValueError, check_overrides, check_resume
 from journeysim.config.sweep_check import parse as parse_overrides
 from journeysim.journeys.scenario import compile_scenario
 from journeysim.outputs import write_text
@@ -221,7 +221,7 @@ def _check_jobs(argv: list[str], dirs: list[Path]) -> None:
     sweep = experiment is not None or bool({"-m", "--multirun"} & set(argv))
     sweep_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("hydra.sweep.dir=")), None)
     try:
-        check_sweep(jobs, dirs, experiment, sweep)
+        check_overrides(jobs, dirs, experiment, sweep)
         if sweep and sweep_dir is not None:
             check_resume(jobs, dirs, experiment, Path(sweep_dir))
     except SweepValueError as err:
@@ -276,7 +276,7 @@ def main() -> None:
         _check_output_dirs(argv)
         argv = [_experiment_override(arg, dirs) for arg in argv]
         argv = rewrite_overrides(argv, dirs)
-        parse_overrides([a for a in _job_overrides(argv)[0]])
+        parse_overrides(_job_overrides(argv)[0])  # an unreadable override, named
     except YamlError as err:
         fail(_relative(err.path), None, err.problem, err.fix)
     except ConfigError as err:

@@ -145,9 +145,10 @@ def _composition_error(err: HydraException, key: str) -> ConfigError:
     return ConfigError(key, text.splitlines()[0], "check the key and the value")
 
 
-def check_sweep(overrides: list[str], config_dirs: list[Path], experiment: str | None,
+def check_overrides(overrides: list[str], config_dirs: list[Path], experiment: str | None,
                 sweep: bool = True) -> None:
-    """Raise SweepValueError for the first override, or swept value, that stops its job.
+    """Raise SweepValueError for the first override, or swept value, that would stop a job
+    (a single run's with ``sweep`` false).
 
     ``overrides`` are the job overrides as Hydra gets them (``hydra.*`` and flags left out),
     ``experiment`` the ``+experiment=<name>`` selection whose ``hydra.sweeper.params`` sweep too.

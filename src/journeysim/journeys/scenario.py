@@ -43,6 +43,7 @@ def _check_policy(cfg: SimConfig) -> None:
 
 
 def _check_weekday(day: str, key: str) -> None:
+    """Raise ConfigError at ``key`` unless ``day`` is a weekday name (mon ... sun)."""
     if day not in WEEKDAYS:
         hint = suggest(day.lower(), WEEKDAYS).replace("valid keys here", "weekdays")
         raise ConfigError(key, f"'{day}' is not a weekday", hint)
